@@ -1,0 +1,208 @@
+package filter
+
+import (
+	"fmt"
+	"strings"
+)
+
+// PythonSyntaxError names a construct that Python's re accepts but Go's RE2
+// does not (or reads differently).
+type PythonSyntaxError struct {
+	Construct string // the construct as written, e.g. "(?=" or "{,3}"
+	What      string // what it is, e.g. "look-ahead"
+	Hint      string // how to write it for Go, when there is a way
+}
+
+func (e *PythonSyntaxError) Error() string {
+	s := fmt.Sprintf("Python-only regexp syntax: %s %q is not supported by Go (RE2)", e.What, e.Construct)
+	if e.Hint != "" {
+		s += "; " + e.Hint
+	}
+	return s
+}
+
+// checkPythonOnly scans a pattern for constructs of Python's re that RE2
+// lacks or reads differently. It tracks escapes and character classes, so
+// "\(?=" or "[(?=]" are not reported.
+func checkPythonOnly(p string) error {
+	inClass := false
+	for i := 0; i < len(p); {
+		c := p[i]
+		switch {
+		case c == '\\':
+			if !inClass {
+				if err := checkEscape(p[i:]); err != nil {
+					return err
+				}
+			}
+			i += 2
+		case inClass:
+			i = classStep(p, i, &inClass)
+		case c == '[':
+			i = openClass(p, i)
+			inClass = true
+		case c == '(':
+			if err := checkGroup(p[i:]); err != nil {
+				return err
+			}
+			i++
+			if i < len(p) && p[i] == '?' {
+				i++ // "(?" is not a quantifier
+			}
+		case c == '{':
+			n, err := checkBrace(p[i:])
+			if err != nil {
+				return err
+			}
+			i += n
+		case c == '*' || c == '+' || c == '?':
+			if i+1 < len(p) && p[i+1] == '+' {
+				return possessive(p[i : i+2])
+			}
+			i++
+		default:
+			i++
+		}
+	}
+	return nil
+}
+
+// openClass skips "[", an optional "^" and a leading "]" (a literal there).
+func openClass(p string, i int) int {
+	i++
+	if i < len(p) && p[i] == '^' {
+		i++
+	}
+	if i < len(p) && p[i] == ']' {
+		i++
+	}
+	return i
+}
+
+// classStep advances inside a character class, skipping "[:name:]".
+func classStep(p string, i int, inClass *bool) int {
+	if p[i] == '[' && strings.HasPrefix(p[i:], "[:") {
+		if end := strings.Index(p[i+2:], ":]"); end >= 0 {
+			return i + 2 + end + 2
+		}
+	}
+	if p[i] == ']' {
+		*inClass = false
+	}
+	return i + 1
+}
+
+func checkEscape(s string) error {
+	if len(s) < 2 {
+		return nil // Go reports the trailing backslash
+	}
+	switch n := s[1]; {
+	case n == 'Z':
+		return &PythonSyntaxError{Construct: `\Z`, What: "end-of-string anchor", Hint: `write \z`}
+	case n == 'u' || n == 'U' || n == 'N':
+		return &PythonSyntaxError{Construct: s[:2], What: "Unicode escape", Hint: `write \x{HHHH}`}
+	case n >= '1' && n <= '9':
+		// Python: three octal digits starting 1-7 are a character code
+		// (as in Go); anything else is a group reference.
+		if len(s) >= 4 && n <= '7' && isOctal(s[2]) && isOctal(s[3]) {
+			return nil
+		}
+		end := 2
+		if len(s) > 2 && s[2] >= '0' && s[2] <= '9' {
+			end = 3
+		}
+		return &PythonSyntaxError{Construct: s[:end], What: "back-reference"}
+	}
+	return nil
+}
+
+func isOctal(b byte) bool { return b >= '0' && b <= '7' }
+
+// checkGroup looks at a "(" and what follows "(?".
+func checkGroup(s string) error {
+	if !strings.HasPrefix(s, "(?") {
+		return nil
+	}
+	rest := s[2:]
+	for _, g := range pythonGroups {
+		if strings.HasPrefix(rest, g.prefix) {
+			return &PythonSyntaxError{Construct: "(?" + g.prefix, What: g.what}
+		}
+	}
+	return checkFlags(rest)
+}
+
+var pythonGroups = []struct{ prefix, what string }{
+	{"=", "look-ahead"},
+	{"!", "negative look-ahead"},
+	{"<=", "look-behind"},
+	{"<!", "negative look-behind"},
+	{"P=", "named back-reference"},
+	{"#", "comment group"},
+	{"(", "conditional group"},
+	{">", "atomic group"},
+}
+
+// checkFlags reports inline flags Go lacks: a (ASCII), L (locale),
+// u (unicode) and x (verbose). Go has i, m, s and U.
+func checkFlags(rest string) error {
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; c {
+		case ')', ':':
+			return nil
+		case 'a', 'L', 'u', 'x':
+			what := map[byte]string{'a': "ASCII flag", 'L': "locale flag", 'u': "unicode flag", 'x': "verbose flag"}[c]
+			hint := ""
+			if c == 'x' {
+				hint = "remove the flag and the whitespace/comments it allowed"
+			} else {
+				hint = "remove the flag"
+			}
+			return &PythonSyntaxError{Construct: "(?" + rest[:i+1], What: what, Hint: hint}
+		}
+		if !isFlagChar(rest[i]) {
+			return nil // named group or something Go will judge
+		}
+	}
+	return nil
+}
+
+func isFlagChar(c byte) bool { return c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
+// checkBrace looks at a "{". Python reads "{,n}" as {0,n} (and "{,}" as *);
+// Go reads both as literal text, silently matching something else.
+// It returns how many bytes to skip.
+func checkBrace(s string) (int, error) {
+	j := 1
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	lo := s[1:j]
+	hasComma := j < len(s) && s[j] == ','
+	if hasComma {
+		j++
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+	}
+	if j >= len(s) || s[j] != '}' || (lo == "" && !hasComma) {
+		return 1, nil // literal "{" in both
+	}
+	j++
+	if lo == "" {
+		hi := s[2 : j-1]
+		hint := "write {0," + hi + "}"
+		if hi == "" {
+			hint = "write *"
+		}
+		return 0, &PythonSyntaxError{Construct: s[:j], What: "quantifier with no lower bound", Hint: "Python reads it as {0,n}, Go as literal text: " + hint}
+	}
+	if j < len(s) && s[j] == '+' {
+		return 0, possessive(s[:j+1])
+	}
+	return j, nil
+}
+
+func possessive(q string) error {
+	return &PythonSyntaxError{Construct: q, What: "possessive quantifier", Hint: "drop the final +"}
+}
