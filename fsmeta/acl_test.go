@@ -42,10 +42,10 @@ func TestDecodeACLBad(t *testing.T) {
 	for _, h := range []string{
 		"",
 		"020000",
-		"03000000" + "01000700ffffffff",                     // version
-		"02000000" + "01000700ffff",                         // partial entry
-		"02000000" + "40000700ffffffff",                     // unknown tag
-		"02000000" + "01000f00ffffffff",                     // unknown perm bits
+		"03000000" + "01000700ffffffff", // version
+		"02000000" + "01000700ffff",     // partial entry
+		"02000000" + "40000700ffffffff", // unknown tag
+		"02000000" + "01000f00ffffffff", // unknown perm bits
 		"02000000" + "01000700ffffffff" + "03000700ffffffff", // tag 3
 	} {
 		if got, err := DecodeACL(mustHex(t, h)); !errors.Is(err, ErrBadACL) {
