@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,12 +93,19 @@ func TestCapsAgainstGetcap(t *testing.T) {
 	if len(got) != len(sets) {
 		t.Fatalf("getcap printed %d lines for %d files:\n%s", len(got), len(sets), out)
 	}
+	var golden strings.Builder
 	for i, s := range sets {
+		fmt.Fprintf(&golden, "%x\t%s\n", mustXattr(t, files[i]), got[files[i]])
 		text, err := DecodeCaps(mustXattr(t, files[i]))
 		if err != nil || text != got[files[i]] {
 			t.Errorf("set %+v: DecodeCaps = %q, %v; getcap -n = %q", s, text, err, got[files[i]])
 		}
 		checkSetcap(t, files[i], got[files[i]])
+	}
+	if *update {
+		if err := os.WriteFile(getcapGolden, []byte(golden.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -3,8 +3,17 @@ package fsmeta
 import (
 	"encoding/hex"
 	"errors"
+	"flag"
+	"os"
+	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata golden files from the live tools")
+
+// getcapGolden holds xattr values and what getcap -n (libcap 2.66) printed
+// for them, recorded by TestCapsAgainstGetcap -update.
+const getcapGolden = "testdata/getcap.golden"
 
 func mustHex(t *testing.T, s string) []byte {
 	t.Helper()
@@ -124,5 +133,31 @@ func TestEncodeCapsErrors(t *testing.T) {
 	}
 	if b, err := EncodeCaps(""); b != nil || err != nil {
 		t.Errorf("EncodeCaps(\"\") = %x, %v", b, err)
+	}
+}
+
+func TestCapsGetcapGoldenFile(t *testing.T) {
+	data, err := os.ReadFile(getcapGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		h, text, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+		if !ok {
+			t.Fatalf("bad line %q", line)
+		}
+		n++
+		got, err := DecodeCaps(mustHex(t, h))
+		if err != nil || got != text {
+			t.Errorf("DecodeCaps(%s) = %q, %v; getcap printed %q", h, got, err, text)
+		}
+		enc, err := EncodeCaps(text)
+		if err != nil || hex.EncodeToString(enc) != h {
+			t.Errorf("EncodeCaps(%q) = %x, %v; want %s", text, enc, err, h)
+		}
+	}
+	if n < 300 {
+		t.Errorf("only %d golden lines", n)
 	}
 }
