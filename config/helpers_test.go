@@ -3,8 +3,10 @@ package config
 import (
 	"flag"
 	"fmt"
+	lafsbackup "github.com/lafs-backup/lafs-backup"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +207,44 @@ func TestEffective(t *testing.T) {
 	if again.Source.Path != c.Source.Path || len(again.Filter) != 1 {
 		t.Errorf("reloaded effective config differs: %+v", again.Source)
 	}
+}
+
+func TestRequire(t *testing.T) {
+	c := mustLoad(t, "source: {path: /srv/x}")
+	if err := c.Require("backup", "source.path", "destination.url"); err != nil {
+		t.Errorf("set keys: %v", err)
+	}
+	err := c.Require("backup", "source.path", "source.queue.path", "source.entry_cache.path")
+	want := fmt.Sprintf("base-config.yaml:%d: source.queue.path: required by backup but not set (set it in a -c file)\n"+
+		"base-config.yaml:%d: source.entry_cache.path: required by backup but not set (set it in a -c file)",
+		baseLine(t, "path: # example: /srv/backups/queue.txt"), baseLine(t, "path: # example: /srv/backups/dentries.sqlite"))
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestRuleRows(t *testing.T) {
+	c := mustLoad(t, "filter: ['-^/tmp/', ['+', x]]\ndestination: {encoding: {xz: {min_size: null, path_filter: ['-\\.gz$', [500, '\\.txt$'], [2.5, a]]}}}")
+	if got := RuleStrings(c.Filter); !reflect.DeepEqual(got, []string{"-^/tmp/", "+x"}) {
+		t.Errorf("RuleStrings = %q", got)
+	}
+	want := []any{`-\.gz$`, []any{int64(500), `\.txt$`}, []any{int64(3), "a"}}
+	if got := RuleRows(c.Destination.Encoding.XZ.PathFilter); !reflect.DeepEqual(got, want) {
+		t.Errorf("RuleRows = %#v", got)
+	}
+	if got := c.Destination.Encoding.XZ.MinSizeOr(-1); got != -1 {
+		t.Errorf("MinSizeOr = %d", got)
+	}
+}
+
+// baseLine is the 1-based line of the base config containing text.
+func baseLine(t *testing.T, text string) int {
+	t.Helper()
+	for i, l := range strings.Split(string(lafsbackup.BaseConfig), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("base config lacks %q", text)
+	return 0
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -95,12 +96,13 @@ func ruleAction(a *yaml.Node, sized bool) (Rule, error) {
 		return Rule{Action: Include}, nil
 	case a.Tag == "!!str" && a.Value == "-", sized && (a.Tag == "!!bool" || a.Tag == "!!null"):
 		return Rule{Action: Exclude}, nil
-	case sized && a.Tag == "!!int":
-		size, err := strconv.ParseInt(strings.ReplaceAll(a.Value, "_", ""), 0, 64)
-		if err != nil || size < 0 {
-			return Rule{}, fmt.Errorf("size %q must be a non-negative integer", a.Value)
+	case sized && (a.Tag == "!!int" || a.Tag == "!!float"):
+		var f float64
+		if err := a.Decode(&f); err != nil || f < 0 || f > math.MaxInt64/2 || math.IsNaN(f) {
+			return Rule{}, fmt.Errorf("size %q must be a non-negative number of bytes", a.Value)
 		}
-		return Rule{Action: MinSize, Size: size}, nil
+		// A fractional size compares like the Python tool's float: >= 2.5 is >= 3.
+		return Rule{Action: MinSize, Size: int64(math.Ceil(f))}, nil
 	case sized:
 		return Rule{}, fmt.Errorf("first item must be '+', '-' or a size in bytes, got %s", describe(a))
 	}
