@@ -1,0 +1,98 @@
+package uploader
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// lockedCache serialises calls to the Cache port.
+type lockedCache struct {
+	mu sync.Mutex
+	c  Cache
+}
+
+func (l *lockedCache) lookup(key [32]byte) (Object, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	obj, ok, err := l.c.Lookup(key)
+	if err != nil {
+		return obj, ok, fmt.Errorf("uploader: cache lookup: %w", err)
+	}
+	return obj, ok, nil
+}
+
+func (l *lockedCache) use(key [32]byte, renewed bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.c.Use(key, renewed); err != nil {
+		return fmt.Errorf("uploader: cache use: %w", err)
+	}
+	return nil
+}
+
+func (l *lockedCache) put(key [32]byte, obj Object, dir bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.c.Put(key, obj, dir); err != nil {
+		return fmt.Errorf("uploader: cache put: %w", err)
+	}
+	return nil
+}
+
+func (l *lockedCache) flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.c.Flush(); err != nil {
+		return fmt.Errorf("uploader: cache flush: %w", err)
+	}
+	return nil
+}
+
+// isLIT says whether a cap holds its data itself: no shares, no lease.
+func isLIT(cap string) bool {
+	return strings.HasPrefix(cap, "URI:LIT:") || strings.HasPrefix(cap, "URI:DIR2-LIT:")
+}
+
+// reuse looks key up and returns the cached object when it may be reused:
+// always with DisableDedup off and a fresh row; a row older than the trust
+// window only after Grid.Renew found the object healthy (its lease is then
+// renewed). An unhealthy object is not reused: the caller uploads it again
+// and Puts the new row.
+func (r *run) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
+	if r.opts.DisableDedup {
+		return Object{}, false, nil
+	}
+	obj, ok, err := r.cache.lookup(key)
+	if err != nil || !ok {
+		return Object{}, false, err
+	}
+	renewed := false
+	if r.stale(obj) {
+		healthy, err := r.grid.Renew(ctx, obj.Cap)
+		if err != nil {
+			return Object{}, false, fmt.Errorf("uploader: renew lease of a cached object: %w", err)
+		}
+		if !healthy {
+			r.log.Debug("cached object unhealthy, uploading it again")
+			return Object{}, false, nil
+		}
+		renewed = true
+		r.stats.renewed.Add(1)
+	}
+	if err := r.cache.use(key, renewed); err != nil {
+		return Object{}, false, err
+	}
+	return obj, true, nil
+}
+
+func (r *run) stale(obj Object) bool {
+	return r.opts.TrustWindow > 0 && !isLIT(obj.Cap) &&
+		r.opts.Now().Sub(obj.RenewedAt) > r.opts.TrustWindow
+}
+
+func (r *run) record(key [32]byte, obj Object, dir bool) error {
+	obj.RenewedAt = r.opts.Now()
+	return r.cache.put(key, obj, dir)
+}

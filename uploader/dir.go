@@ -1,0 +1,104 @@
+package uploader
+
+import (
+	"context"
+	"fmt"
+)
+
+// mkdir builds a directory from its children that were not left out: each
+// gets its on-grid name (rawname in its metadata when that differs from
+// the raw name), the directory key covers every child's name, cap and
+// metadata, and the directory is created with Mkdir unless the cache holds
+// that key. The cache is flushed after each directory.
+func (r *run) mkdir(ctx context.Context, n *node) error {
+	kids := make([]*node, 0, len(n.dir.children))
+	for _, c := range n.dir.children {
+		if !c.omit {
+			kids = append(kids, c)
+		}
+	}
+	children, keyed, err := r.childMap(kids)
+	if err != nil {
+		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
+	}
+	key, err := dirKey(r.opts.SourcePattern, n.meta, keyed)
+	if err != nil {
+		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
+	}
+	cap, err := r.dirCap(ctx, key, children)
+	if err != nil {
+		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
+	}
+	n.cap = cap
+	n.md = edgeMeta(n.meta, n.meta.MtimeNs)
+	n.dir.children = nil // done with them: only the directory's own result stays
+	r.log.Log(ctx, LevelNoise, "directory done", "path", r.opts.EscapePath(n.path), "children", len(kids))
+	return r.cache.flush()
+}
+
+// childMap names the children and returns them as Mkdir and the key want
+// them.
+func (r *run) childMap(kids []*node) (map[string]Child, []keyChild, error) {
+	raws := make([]string, len(kids))
+	for i, c := range kids {
+		raws[i] = c.name
+	}
+	names, err := assignNames(raws)
+	if err != nil {
+		return nil, nil, err
+	}
+	children := make(map[string]Child, len(kids))
+	keyed := make([]keyChild, len(kids))
+	for i, c := range kids {
+		md := withName(c.md, c.name, names[i])
+		dir := c.kind == kindDir
+		children[names[i]] = Child{Dir: dir, Cap: c.cap, Metadata: md}
+		keyed[i] = keyChild{name: names[i], dir: dir, cap: c.cap, meta: md}
+	}
+	return children, keyed, nil
+}
+
+// dirCap returns the cap of the directory with these children: from the
+// cache under key, or created now and recorded.
+func (r *run) dirCap(ctx context.Context, key [32]byte, children map[string]Child) (string, error) {
+	obj, ok, err := r.reuse(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		r.stats.dirsReused.Add(1)
+		return obj.Cap, nil
+	}
+	cap, err := r.grid.Mkdir(ctx, children)
+	if err != nil {
+		return "", fmt.Errorf("mkdir-immutable: %w", err)
+	}
+	r.stats.dirsCreated.Add(1)
+	return cap, r.record(key, Object{Cap: cap}, true)
+}
+
+// wrapper builds the root wrapper: a directory whose one child, named
+// Options.Name, is the tree, with the source root's own metadata and the
+// format marker on its edge. It is deterministic: an unchanged tree gives
+// the same wrapper cap.
+func (r *run) wrapper(ctx context.Context, w *node) error {
+	root := w.dir.children[0]
+	names, err := assignNames([]string{r.opts.Name})
+	if err != nil {
+		return fmt.Errorf("uploader: wrapper: %w", err)
+	}
+	md := edgeMeta(root.meta, root.meta.MtimeNs)
+	md[FormatKey] = FormatVersion
+	md = withName(md, r.opts.Name, names[0])
+	child := keyChild{name: names[0], dir: true, cap: root.cap, meta: md}
+	key, err := wrapperKey(r.opts.SourcePattern, child)
+	if err != nil {
+		return fmt.Errorf("uploader: wrapper: %w", err)
+	}
+	cap, err := r.dirCap(ctx, key, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
+	if err != nil {
+		return fmt.Errorf("uploader: wrapper: %w", err)
+	}
+	w.cap = cap
+	return r.cache.flush()
+}

@@ -1,0 +1,324 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/lafs-backup/lafs-backup/fsmeta"
+)
+
+const (
+	// maxLIT is the largest content the gateway stores in a URI:LIT: cap.
+	maxLIT = 55
+	// maxReads is how often a file that changes while read is read.
+	maxReads = 3
+)
+
+// content is what reading (or reusing) a file gave.
+type content struct {
+	cap   string
+	enc   string
+	probe float64
+	size  int64 // original bytes
+}
+
+func (r *run) abs(rel string) string {
+	if rel == "" {
+		return r.opts.Root
+	}
+	return r.opts.Root + "/" + rel
+}
+
+// file stats the file again (the queue's values are hints), reuses its
+// cached cap when the key matches, and otherwise reads and uploads it. A
+// file whose size or mtime changes while it is read is read again, up to
+// maxReads times; after that the last read is kept and reported, and not
+// recorded in the cache (so the next run reads it again).
+func (r *run) file(ctx context.Context, n *node) error {
+	abs := r.abs(n.path)
+	for attempt := 1; ; attempt++ {
+		final := attempt == maxReads
+		st, err := r.statAs(abs, fsmeta.TypeFile)
+		if err != nil {
+			return r.sourceProblem(n, err)
+		}
+		size, mtime := st.Size, st.Mtim.Nano()
+		var key [32]byte
+		var c content
+		if size > maxLIT {
+			compress := r.opts.Compress(n.path, size)
+			key = fileKey(r.opts.SourcePattern, n.path, n.meta, size, mtime, encoding(compress, r.opts.XZ.DictCap))
+			obj, ok, rerr := r.reuse(ctx, key)
+			if rerr != nil {
+				return rerr
+			}
+			if ok {
+				r.stats.filesReused.Add(1)
+				r.setFile(n, content{cap: obj.Cap, enc: obj.Enc, size: size}, mtime, "reused")
+				return nil
+			}
+			c, err = r.upload(ctx, abs, size, compress, final)
+		} else {
+			c, err = r.readLIT(ctx, abs, size, final)
+		}
+		if errors.Is(err, errChanged) && !final {
+			continue
+		}
+		if err != nil {
+			return r.readFailed(n, err)
+		}
+		if r.stable(abs, st, c.size) {
+			return r.fileDone(n, key, c, mtime)
+		}
+		if final {
+			r.problem(n, ProblemChanged, errChanged.Error())
+			r.setFile(n, c, mtime, "uploaded as last read")
+			return nil
+		}
+	}
+}
+
+// fileDone records a file read in one stable pass.
+func (r *run) fileDone(n *node, key [32]byte, c content, mtime int64) error {
+	if isLIT(c.cap) && c.size <= maxLIT {
+		r.stats.filesLIT.Add(1)
+		r.setFile(n, c, mtime, "LIT")
+		return nil
+	}
+	r.stats.filesUploaded.Add(1)
+	if err := r.record(key, Object{Cap: c.cap, Enc: c.enc, Probe: c.probe}, false); err != nil {
+		return err
+	}
+	r.setFile(n, c, mtime, "uploaded")
+	return nil
+}
+
+func (r *run) setFile(n *node, c content, mtime int64, what string) {
+	n.cap = c.cap
+	n.md = fileMeta(edgeMeta(n.meta, mtime), c.size, c.enc)
+	r.linkMeta(n)
+	r.log.Log(context.Background(), LevelNoise, "file "+what, "path", r.opts.EscapePath(n.path), "size", c.size, "enc", c.enc)
+}
+
+func (r *run) linkMeta(n *node) {
+	if n.hardlink != "" {
+		n.md[mdHardlink] = b64(n.hardlink)
+	}
+}
+
+// statAs lstats abs and checks it is still of type t.
+func (r *run) statAs(abs string, t fsmeta.Type) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	if err := r.fs.lstat(abs, &st); err != nil {
+		return st, &sourceError{fmt.Errorf("lstat: %w", err)}
+	}
+	if fsmeta.TypeOfMode(st.Mode) != t {
+		return st, &sourceError{errTypeChanged}
+	}
+	return st, nil
+}
+
+// stable says whether the file still is what was stat'ed before it was
+// read, and that as many bytes were read as that stat promised.
+func (r *run) stable(abs string, before unix.Stat_t, read int64) bool {
+	var after unix.Stat_t
+	if err := r.fs.lstat(abs, &after); err != nil {
+		return false
+	}
+	return read == before.Size && after.Size == before.Size &&
+		after.Mtim == before.Mtim && after.Ino == before.Ino && after.Dev == before.Dev
+}
+
+// upload probes (when compress), then streams the file to the grid, through
+// xz when the probe does not veto it. Except in the final attempt it reads
+// exactly size bytes (a shorter file gives errChanged); the final attempt
+// reads to EOF and sends an unknown length.
+func (r *run) upload(ctx context.Context, abs string, size int64, compress, final bool) (content, error) {
+	c := content{size: size}
+	if compress {
+		ratio, err := r.probe(abs, size)
+		if err != nil {
+			return c, err
+		}
+		c.probe = ratio
+		compress = ratio <= r.opts.XZ.ProbeRatio
+	}
+	limit, putSize := size, size
+	if final {
+		limit, putSize = -1, -1
+	}
+	if compress {
+		c.enc, putSize = "xz", -1
+	}
+	var last atomic.Pointer[readState]
+	open := func() (io.ReadCloser, error) {
+		st := &readState{stats: r.stats}
+		last.Store(st)
+		f, err := r.fs.open(abs)
+		if err != nil {
+			return nil, st.fail(&sourceError{fmt.Errorf("open: %w", err)})
+		}
+		var rc io.ReadCloser = &fileReader{f: f, st: st, limit: limit}
+		if compress {
+			if rc, err = newXZReader(ctx, rc, dictCap(size, r.opts.XZ.DictCap), r.mem); err != nil {
+				return nil, err
+			}
+		}
+		return &sentReader{ReadCloser: rc, st: st}, nil
+	}
+	cap, err := r.grid.PutFile(ctx, open, putSize)
+	st := last.Load()
+	if err != nil {
+		if st != nil && st.err() != nil {
+			return c, st.err() // the source's fault, whatever the grid made of it
+		}
+		return c, fmt.Errorf("upload: %w", err)
+	}
+	if st == nil {
+		return c, errors.New("upload: the grid never opened the file")
+	}
+	c.cap, c.size = cap, st.in.Load()
+	if compress {
+		r.stats.compressedIn.Add(st.in.Load())
+		r.stats.compressed.Add(st.out.Load())
+	}
+	return c, nil
+}
+
+// probe deflates the first probeSize bytes of the file (fewer if it
+// shrank meanwhile: the upload's own read notices that).
+func (r *run) probe(abs string, size int64) (float64, error) {
+	f, err := r.fs.open(abs)
+	if err != nil {
+		return 0, &sourceError{fmt.Errorf("open: %w", err)}
+	}
+	defer f.Close()
+	buf := make([]byte, min(size, probeSize))
+	st := &readState{stats: r.stats}
+	n, err := io.ReadFull(&fileReader{f: f, st: st, limit: -1}, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return 0, err
+	}
+	return probeRatio(buf[:n]), nil
+}
+
+// readLIT reads a file of at most maxLIT bytes and computes its LIT cap.
+// One byte more is read to notice growth; a file that grew past maxLIT in
+// the final attempt is uploaded as a normal file.
+func (r *run) readLIT(ctx context.Context, abs string, size int64, final bool) (content, error) {
+	f, err := r.fs.open(abs)
+	if err != nil {
+		return content{}, &sourceError{fmt.Errorf("open: %w", err)}
+	}
+	st := &readState{stats: r.stats}
+	data, err := io.ReadAll(io.LimitReader(&fileReader{f: f, st: st, limit: -1}, maxLIT+1))
+	f.Close()
+	if err != nil {
+		return content{}, err
+	}
+	if int64(len(data)) != size && !final {
+		return content{}, errChanged
+	}
+	if len(data) > maxLIT {
+		return r.upload(ctx, abs, size, false, true)
+	}
+	return content{cap: r.grid.LIT(data), size: int64(len(data))}, nil
+}
+
+// readFailed classifies an error from reading or uploading a file: source
+// problems skip the entry, anything else ends the run.
+func (r *run) readFailed(n *node, err error) error {
+	var se *sourceError
+	if errors.As(err, &se) {
+		return r.sourceProblem(n, err)
+	}
+	return fmt.Errorf("uploader: %s: %w", r.opts.EscapePath(n.path), err)
+}
+
+// sourceProblem records a source error: a vanished entry is skipped, an
+// unreadable one failed. Either way it is left out of its directory.
+func (r *run) sourceProblem(n *node, err error) error {
+	kind := ProblemFailed
+	if vanished(err) {
+		kind = ProblemSkipped
+	}
+	r.problem(n, kind, reason(err))
+	n.omit = true
+	return nil
+}
+
+func (r *run) problem(n *node, kind ProblemKind, why string) {
+	p := Problem{Kind: kind, Path: r.opts.EscapePath(n.path), Reason: why}
+	r.stats.problem(p)
+	r.log.Warn("entry "+string(kind), "path", p.Path, "reason", why)
+}
+
+// symlink uploads the link target as the content of a filenode (a LIT cap
+// when it is at most 55 bytes). Its metadata has no mode: the original
+// tool's symlink marker.
+func (r *run) symlink(ctx context.Context, n *node) error {
+	abs := r.abs(n.path)
+	st, err := r.statAs(abs, fsmeta.TypeSymlink)
+	if err != nil {
+		return r.sourceProblem(n, err)
+	}
+	target, err := r.fs.readlink(abs)
+	if err != nil {
+		return r.sourceProblem(n, &sourceError{fmt.Errorf("readlink: %w", err)})
+	}
+	n.md = edgeMeta(n.meta, st.Mtim.Nano())
+	r.linkMeta(n)
+	if len(target) <= maxLIT {
+		n.cap = r.grid.LIT([]byte(target))
+		r.stats.filesLIT.Add(1)
+		return nil
+	}
+	key := symlinkKey(r.opts.SourcePattern, n.path, target)
+	obj, ok, err := r.reuse(ctx, key)
+	if err != nil {
+		return err
+	}
+	if ok {
+		n.cap = obj.Cap
+		r.stats.filesReused.Add(1)
+		return nil
+	}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(&stringReader{s: target, stats: r.stats}), nil }
+	if n.cap, err = r.grid.PutFile(ctx, open, int64(len(target))); err != nil {
+		return fmt.Errorf("uploader: %s: upload symlink target: %w", r.opts.EscapePath(n.path), err)
+	}
+	r.stats.filesUploaded.Add(1)
+	return r.record(key, Object{Cap: n.cap}, false)
+}
+
+// special records a FIFO, socket or device node: an empty LIT filenode
+// whose metadata carries the full mode (and rdev). It is never opened.
+func (r *run) special(n *node) {
+	n.cap = r.grid.LIT(nil)
+	n.md = edgeMeta(n.meta, n.meta.MtimeNs)
+	r.linkMeta(n)
+	r.stats.filesLIT.Add(1)
+}
+
+// stringReader reads a symlink target, counting it as read and sent.
+type stringReader struct {
+	s     string
+	off   int
+	stats *counters
+}
+
+func (s *stringReader) Read(p []byte) (int, error) {
+	if s.off == len(s.s) {
+		return 0, io.EOF
+	}
+	n := copy(p, s.s[s.off:])
+	s.off += n
+	s.stats.bytesRead.Add(int64(n))
+	s.stats.bytesSent.Add(int64(n))
+	return n, nil
+}

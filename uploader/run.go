@@ -1,0 +1,257 @@
+package uploader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+)
+
+// Uploader turns a stream of phase-one entries into an immutable tree on
+// the grid. It is created once and may Run more than once, not
+// concurrently.
+type Uploader struct {
+	grid  Grid
+	cache *lockedCache
+	opts  Options
+	fs    sourceFS
+	mem   *weighted
+	cur   atomic.Pointer[counters]
+}
+
+// New checks opts and returns an Uploader using grid and cache.
+func New(grid Grid, cache Cache, opts Options) (*Uploader, error) {
+	if grid == nil || cache == nil {
+		return nil, errors.New("uploader: nil Grid or Cache")
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	u := &Uploader{grid: grid, cache: &lockedCache{c: cache}, opts: opts, fs: osFS,
+		mem: newWeighted(opts.XZ.MemoryLimit)}
+	u.cur.Store(&counters{})
+	return u, nil
+}
+
+// Stats returns the counters of the current (or last) run; safe to call
+// from another goroutine while Run works (status line, SIGUSR1).
+func (u *Uploader) Stats() Stats { return u.cur.Load().snapshot(u.opts.Now()) }
+
+// run is the state of one Run.
+type run struct {
+	*Uploader
+	stats *counters
+	log   *slog.Logger
+	tree  *tree
+	ready fifo
+	busy  int // nodes handed to workers, result not yet received
+	eof   bool
+	wrap  *node
+}
+
+type entryMsg struct {
+	e   Entry
+	err error
+}
+
+type result struct {
+	n   *node
+	err error
+}
+
+// Run reads entries to the end, uploads what the cache does not already
+// hold, and returns the cap of the root wrapper: an immutable directory
+// whose one child, named Options.Name, is the backed-up tree. Entries that
+// vanished or could not be read are left out and listed in Stats; grid and
+// cache errors, a malformed stream and cancellation end the run with an
+// error, after the cache has been flushed so a rerun reuses the finished
+// work. Run closes entries.
+func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
+	c := &counters{start: u.opts.Now()}
+	u.cur.Store(c)
+	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree()}
+	defer func() {
+		c.mu.Lock()
+		c.end = u.opts.Now()
+		c.mu.Unlock()
+		stats = c.snapshot(c.end)
+	}()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	entryCh, stopReader := readEntries(entries)
+	workCh := make(chan *node)
+	resCh := make(chan result)
+	var wg sync.WaitGroup
+	for range u.opts.Jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range workCh {
+				resCh <- result{n, r.process(ctx, n)}
+			}
+		}()
+	}
+
+	err = r.loop(ctx, entryCh, workCh, resCh)
+	cancel()
+	close(workCh)
+	go func() { wg.Wait(); close(resCh) }()
+	for range resCh { // drain: in-flight work ends (cancelled) before the flush
+	}
+	stopReader()
+	if cerr := entries.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("uploader: close entries: %w", cerr)
+	}
+	if ferr := u.cache.flush(); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	if err != nil {
+		return "", stats, err
+	}
+	return r.wrap.cap, stats, nil
+}
+
+// readEntries reads the stream in a goroutine. stop ends it and waits for
+// it, so entries can be closed afterwards.
+func readEntries(entries Entries) (<-chan entryMsg, func()) {
+	ch := make(chan entryMsg, 64)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			e, err := entries.Next()
+			select {
+			case ch <- entryMsg{e, err}:
+			case <-quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ch, func() { close(quit); <-done }
+}
+
+// loop is the driver: it alone owns the tree. It reads entries while
+// fewer than Window nodes are unfinished, hands ready nodes to the workers
+// and takes their results, until the wrapper is done and the stream ended.
+func (r *run) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<- *node, resCh <-chan result) error {
+	for r.wrap == nil || !r.eof {
+		var in <-chan entryMsg
+		if !r.eof && r.tree.pending < r.opts.Window {
+			in = entryCh
+		}
+		var out chan<- *node
+		next := r.ready.peek()
+		if next != nil {
+			out = workCh
+		}
+		if in == nil && out == nil && r.busy == 0 {
+			return errors.New("uploader: internal error: the tree is not finished but nothing is left to do")
+		}
+		select {
+		case m := <-in:
+			if err := r.entry(m); err != nil {
+				return err
+			}
+		case out <- next:
+			r.ready.pop()
+			r.busy++
+		case res := <-resCh:
+			r.busy--
+			if res.err != nil {
+				return res.err
+			}
+			r.finished(res.n)
+		case <-ctx.Done():
+			return fmt.Errorf("uploader: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+func (r *run) entry(m entryMsg) error {
+	if m.err == io.EOF {
+		r.eof = true
+		if r.tree.root == nil {
+			return errors.New("uploader: stream ended before the root entry")
+		}
+		return nil
+	}
+	if m.err != nil {
+		return fmt.Errorf("uploader: read entries: %w", m.err)
+	}
+	r.stats.entries.Add(1)
+	r.stats.setCurrent(r.opts.EscapePath(m.e.Path))
+	n, ready, err := r.tree.add(m.e)
+	if err != nil {
+		return fmt.Errorf("uploader: %w", err)
+	}
+	if ready {
+		r.ready.push(n)
+	}
+	return nil
+}
+
+func (r *run) finished(n *node) {
+	if n.kind == kindWrapper {
+		r.wrap = n
+	}
+	if next := r.tree.done(n); next != nil {
+		r.ready.push(next)
+	}
+}
+
+// process does the work of one node in a worker. Problems with one source
+// entry are recorded and return nil; the error it returns ends the run.
+func (r *run) process(ctx context.Context, n *node) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	switch n.kind {
+	case kindFile:
+		return r.file(ctx, n)
+	case kindSymlink:
+		return r.symlink(ctx, n)
+	case kindSpecial:
+		r.special(n)
+		return nil
+	case kindDir:
+		return r.mkdir(ctx, n)
+	default:
+		return r.wrapper(ctx, n)
+	}
+}
+
+// fifo is the queue of nodes ready for a worker.
+type fifo struct {
+	items []*node
+	head  int
+}
+
+func (q *fifo) push(n *node) { q.items = append(q.items, n) }
+
+func (q *fifo) peek() *node {
+	if q.head == len(q.items) {
+		return nil
+	}
+	return q.items[q.head]
+}
+
+func (q *fifo) pop() {
+	q.items[q.head] = nil
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else if q.head > 1024 && q.head*2 > len(q.items) {
+		q.items = append(q.items[:0], q.items[q.head:]...)
+		q.head = 0
+	}
+}

@@ -1,0 +1,123 @@
+package uploader
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// MaxProblems is how many problem entries Stats lists; the counts stay
+// exact beyond it.
+const MaxProblems = 1000
+
+// Stats describes a run so far (Uploader.Stats) or a finished run (Run).
+type Stats struct {
+	Entries       int64 // entries read from the stream
+	FilesUploaded int64 // files and symlinks sent with PutFile
+	FilesReused   int64 // files and symlinks whose cap came from the cache
+	FilesLIT      int64 // files, symlinks and special files of at most 55 bytes: LIT caps computed locally
+	DirsCreated   int64 // directories (and the wrapper) sent with Mkdir
+	DirsReused    int64 // directories (and the wrapper) whose cap came from the cache
+	Renewed       int64 // cached objects whose lease was renewed before reuse
+	BytesRead     int64 // bytes read from source files (all attempts)
+	BytesSent     int64 // bytes handed to the grid (after compression, all attempts)
+	CompressedIn  int64 // original bytes of files uploaded xz-compressed
+	CompressedOut int64 // their compressed bytes
+	Skipped       int64 // entries gone since the walk (vanished, changed type): left out
+	Failed        int64 // entries that could not be read: left out
+	Changed       int64 // files that kept changing while read: uploaded as last read
+	// Problems lists the skipped, failed and changed entries (the first
+	// MaxProblems of them).
+	Problems []Problem
+	Duration time.Duration
+	// Current is the escaped path of the entry most recently read.
+	Current string
+}
+
+// Incomplete says whether entries were skipped, failed or kept changing:
+// the backup is made but not faithful (exit code 3).
+func (s Stats) Incomplete() bool { return s.Skipped+s.Failed+s.Changed > 0 }
+
+// ProblemKind classifies a Problem.
+type ProblemKind string
+
+// Problem kinds.
+const (
+	ProblemSkipped ProblemKind = "skipped"
+	ProblemFailed  ProblemKind = "failed"
+	ProblemChanged ProblemKind = "changed"
+)
+
+// Problem is one entry that is missing from the backup or not faithful.
+type Problem struct {
+	Kind   ProblemKind
+	Path   string // escaped relative path
+	Reason string
+}
+
+// counters is the live, concurrently updated form of Stats.
+type counters struct {
+	entries, filesUploaded, filesReused, filesLIT  atomic.Int64
+	dirsCreated, dirsReused, renewed               atomic.Int64
+	bytesRead, bytesSent, compressedIn, compressed atomic.Int64
+	skipped, failed, changed                       atomic.Int64
+
+	mu       sync.Mutex
+	problems []Problem
+	current  string
+	start    time.Time
+	end      time.Time
+}
+
+func (c *counters) problem(p Problem) {
+	switch p.Kind {
+	case ProblemSkipped:
+		c.skipped.Add(1)
+	case ProblemFailed:
+		c.failed.Add(1)
+	case ProblemChanged:
+		c.changed.Add(1)
+	}
+	c.mu.Lock()
+	if len(c.problems) < MaxProblems {
+		c.problems = append(c.problems, p)
+	}
+	c.mu.Unlock()
+}
+
+func (c *counters) setCurrent(p string) {
+	c.mu.Lock()
+	c.current = p
+	c.mu.Unlock()
+}
+
+func (c *counters) snapshot(now time.Time) Stats {
+	s := Stats{
+		Entries:       c.entries.Load(),
+		FilesUploaded: c.filesUploaded.Load(),
+		FilesReused:   c.filesReused.Load(),
+		FilesLIT:      c.filesLIT.Load(),
+		DirsCreated:   c.dirsCreated.Load(),
+		DirsReused:    c.dirsReused.Load(),
+		Renewed:       c.renewed.Load(),
+		BytesRead:     c.bytesRead.Load(),
+		BytesSent:     c.bytesSent.Load(),
+		CompressedIn:  c.compressedIn.Load(),
+		CompressedOut: c.compressed.Load(),
+		Skipped:       c.skipped.Load(),
+		Failed:        c.failed.Load(),
+		Changed:       c.changed.Load(),
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.Problems = append([]Problem(nil), c.problems...)
+	s.Current = c.current
+	if !c.start.IsZero() {
+		end := c.end
+		if end.IsZero() {
+			end = now
+		}
+		s.Duration = end.Sub(c.start)
+	}
+	return s
+}
