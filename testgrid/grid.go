@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -71,7 +72,16 @@ func Start(opts Options) (*Grid, error) {
 		}
 		g.dir, g.ownDir = dir, true
 	}
-	if err := g.create(); err != nil {
+	abs, err := filepath.Abs(g.dir)
+	if err != nil {
+		return nil, err
+	}
+	g.dir = abs
+	prepare := g.create
+	if exists(filepath.Join(g.dir, "introducer", "tahoe.cfg")) {
+		prepare = g.load // a grid made earlier in this directory: start it again
+	}
+	if err := prepare(); err != nil {
 		g.Stop()
 		return nil, err
 	}
@@ -110,6 +120,61 @@ func (g *Grid) create() error {
 	cfg = nodeConfig{kind: kindGateway, nickname: "gateway", webPort: web,
 		needed: o.Needed, happy: o.Happy, total: o.Total}
 	return writeNode(g.gateway.dir, cfg)
+}
+
+// load finds the nodes of a grid created earlier in g.dir.
+func (g *Grid) load() error {
+	g.intro = g.newNode("introducer")
+	for i := 0; ; i++ {
+		n := g.newNode(fmt.Sprintf("storage%d", i))
+		if !exists(filepath.Join(n.dir, "tahoe.cfg")) {
+			break
+		}
+		g.storage = append(g.storage, n)
+	}
+	g.gateway = g.newNode("gateway")
+	url, err := ReadURL(g.dir)
+	if err != nil {
+		return err
+	}
+	g.url = url
+	return nil
+}
+
+// ReadURL returns the gateway URL of the grid in dir, from the gateway's
+// tahoe.cfg.
+func ReadURL(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "gateway", "tahoe.cfg"))
+	if err != nil {
+		return "", fmt.Errorf("testgrid: no grid in %s: %w", dir, err)
+	}
+	m := webPortRE.FindSubmatch(data)
+	if m == nil {
+		return "", fmt.Errorf("testgrid: %s/gateway/tahoe.cfg has no web.port", dir)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%s/", m[1]), nil
+}
+
+var webPortRE = regexp.MustCompile(`(?m)^web\.port = tcp:(\d+):`)
+
+// StopDir stops every node of a detached grid in dir (see Options.Detached).
+func StopDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.IsDir() && exists(filepath.Join(dir, e.Name(), "tahoe.cfg")) {
+			errs = append(errs, stopDetached(filepath.Join(dir, e.Name()), grace))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (g *Grid) newNode(name string) *node {

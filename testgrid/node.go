@@ -2,7 +2,6 @@ package testgrid
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,6 +40,9 @@ func (n *node) start() error {
 	defer n.mu.Unlock()
 	if n.cmd != nil {
 		return nil
+	}
+	if pid := runningPid(n.dir); pid != 0 {
+		return fmt.Errorf("%s is already running (pid %d)", n.dir, pid)
 	}
 	// The pid file of a killed node makes `tahoe run` refuse when its pid has
 	// been reused; we know our node is not running, so it is stale.
@@ -131,39 +133,48 @@ func (n *node) logTail() string {
 	return strings.Join(lines, "\n")
 }
 
-// stopDetached ends a node started by another process, found through the
-// pid in its running.process file.
-func stopDetached(dir string, grace time.Duration) error {
+// runningPid returns the pid of a live `tahoe run` for dir, from its
+// running.process file, or 0.
+func runningPid(dir string) int {
 	data, err := os.ReadFile(filepath.Join(dir, "running.process"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
 	if err != nil {
-		return err
+		return 0
 	}
 	fields := bytes.Fields(data)
 	if len(fields) == 0 {
-		return nil
+		return 0
 	}
 	pid, err := strconv.Atoi(string(fields[0]))
 	if err != nil || pid <= 1 {
-		return fmt.Errorf("%s: bad pid file", dir)
+		return 0
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil || !bytes.Contains(cmdline, []byte(dir)) {
-		return nil // gone, or the pid now belongs to another process
+		return 0 // gone, or the pid now belongs to another process
 	}
-	if syscall.Kill(pid, syscall.SIGTERM) != nil {
-		return nil // gone already
+	return pid
+}
+
+// stopDetached ends a node started by another process.
+func stopDetached(dir string, grace time.Duration) error {
+	pid := runningPid(dir)
+	if pid == 0 || syscall.Kill(pid, syscall.SIGTERM) != nil {
+		return nil
 	}
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
-		if syscall.Kill(pid, 0) != nil {
+		if runningPid(dir) == 0 {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return nil
+	}
+	time.Sleep(100 * time.Millisecond)
+	if runningPid(dir) != 0 {
+		return fmt.Errorf("%s: pid %d survived SIGKILL", dir, pid)
+	}
 	return nil
 }
 
