@@ -1,0 +1,351 @@
+package queue
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lafs-backup/lafs-backup/fsmeta"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata golden files")
+
+var goldenHeader = Header{
+	Version: Version,
+	Source:  "/srv/backups/backup 2026-11-20\n\\x",
+	Started: time.Date(2026, 11, 20, 3, 0, 0, 500_000_000, time.UTC),
+}
+
+func meta(t fsmeta.Type, perm uint32) fsmeta.Meta {
+	modeBits := map[fsmeta.Type]uint32{
+		fsmeta.TypeFile: 0o100000, fsmeta.TypeDir: 0o40000, fsmeta.TypeSymlink: 0o120000,
+		fsmeta.TypeFIFO: 0o10000, fsmeta.TypeSocket: 0o140000, fsmeta.TypeCharDev: 0o20000,
+		fsmeta.TypeBlockDev: 0o60000,
+	}
+	return fsmeta.Meta{Type: t, Mode: modeBits[t] | perm, Size: 42, MtimeNs: 1763607600123456789,
+		Dev: 2049, Ino: 100, Nlink: 1}
+}
+
+// goldenEntries covers every field and every escape of the format.
+func goldenEntries() []Entry {
+	with := func(p string, m fsmeta.Meta, f func(*fsmeta.Meta)) Entry {
+		if f != nil {
+			f(&m)
+		}
+		return Entry{Path: p, Meta: m}
+	}
+	es := []Entry{
+		with("", meta(fsmeta.TypeDir, 0o755), func(m *fsmeta.Meta) { m.Ino, m.Nlink = 2, 9 }),
+		with("bin", meta(fsmeta.TypeDir, 0o2755), nil),
+		with("bin/ping", meta(fsmeta.TypeFile, 0o4755), func(m *fsmeta.Meta) { m.Caps = "cap_net_raw=ep" }),
+		with("bin/su", meta(fsmeta.TypeFile, 0o755), func(m *fsmeta.Meta) {
+			m.Caps = "cap_chown,cap_setuid=ep [rootid=1000];x/y"
+			m.ACL = []string{"u::rwx", "u:1000:r-x", "g::r-x", "m::r-x", "o::r-x"}
+		}),
+		with("shared", meta(fsmeta.TypeDir, 0o3770), func(m *fsmeta.Meta) {
+			m.ACL = []string{"u::rwx", "g::rwx", "o::---", "d:u::rwx", "d:g::rwx", "d:g:100:r-x", "d:m::rwx", "d:o::---"}
+		}),
+		with("shared/odd,acl", meta(fsmeta.TypeFile, 0o640), func(m *fsmeta.Meta) {
+			m.ACL = []string{"u::rw-", "x/y,z w", "o::---"}
+		}),
+		with("dev", meta(fsmeta.TypeDir, 0o755), nil),
+		with("dev/null", meta(fsmeta.TypeCharDev, 0o666), func(m *fsmeta.Meta) { m.Rdev, m.Size = 259, 0 }),
+		with("dev/sda", meta(fsmeta.TypeBlockDev, 0o660), func(m *fsmeta.Meta) { m.Rdev, m.GID = 2048, 6 }),
+		with("dev/zero-rdev", meta(fsmeta.TypeCharDev, 0o600), nil),
+		with("dev/fifo", meta(fsmeta.TypeFIFO, 0o600), func(m *fsmeta.Meta) { m.Size = 0 }),
+		with("dev/sock", meta(fsmeta.TypeSocket, 0o777), func(m *fsmeta.Meta) { m.Size = 0 }),
+		with("link to dir", meta(fsmeta.TypeSymlink, 0o777), func(m *fsmeta.Meta) { m.Size = 3 }),
+		with(" lead and trail ", meta(fsmeta.TypeFile, 0o644), func(m *fsmeta.Meta) { m.UID, m.GID = 1000, 1000 }),
+		with("new\nline\ttab\rcr", meta(fsmeta.TypeFile, 0o644), func(m *fsmeta.Meta) { m.MtimeNs = -1_500_000_000 }),
+		with(`back\slash`, meta(fsmeta.TypeFile, 0o644), func(m *fsmeta.Meta) { m.Nlink, m.Ino = 2, 7 }),
+		with("hard link", meta(fsmeta.TypeFile, 0o644), func(m *fsmeta.Meta) { m.Nlink, m.Ino = 2, 7 }),
+		with("bad\xff\xc3utf8", meta(fsmeta.TypeFile, 0o600), nil),
+		with("café ünïcode", meta(fsmeta.TypeFile, 0o600), nil),
+		with("#hash", meta(fsmeta.TypeFile, 0o600), nil),
+		with("not#first", meta(fsmeta.TypeFile, 0o600), nil),
+		with("ctl\x00\x01\x7f", meta(fsmeta.TypeFile, 0o600), nil),
+		with("xattrs", meta(fsmeta.TypeFile, 0o644), func(m *fsmeta.Meta) {
+			m.Xattrs = map[string][]byte{
+				"user.comment":        []byte("hello world"),
+				"user.empty":          {},
+				"user.bin":            {0, 1, 2, 0xff, '\n'},
+				"trusted.a=b c":       []byte("x"),
+				"security.ima\x00odd": []byte("y"),
+			}
+		}),
+	}
+	sortQueueOrder(es)
+	return es
+}
+
+// sortQueueOrder sorts entries into queue order (strictly decreasing).
+func sortQueueOrder(es []Entry) {
+	slices.SortFunc(es, func(a, b Entry) int { return comparePaths(b.Path, a.Path) })
+}
+
+func writeQueue(t testing.TB, h Header, es []Entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if err := w.Write(e); err != nil {
+			t.Fatalf("Write(%q): %v", e.Path, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readAll(data []byte) (Header, []Entry, error) {
+	r, err := NewReader(bytes.NewReader(data))
+	if err != nil {
+		return Header{}, nil, err
+	}
+	var es []Entry
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			return r.Header(), es, nil
+		}
+		if err != nil {
+			return r.Header(), es, err
+		}
+		es = append(es, e)
+	}
+}
+
+func normalize(es []Entry) []Entry {
+	out := slices.Clone(es)
+	for i := range out {
+		m := &out[i].Meta
+		if len(m.ACL) == 0 {
+			m.ACL = nil
+		}
+		if len(m.Xattrs) == 0 {
+			m.Xattrs = nil
+		}
+		for k, v := range m.Xattrs {
+			if v == nil {
+				m.Xattrs[k] = []byte{}
+			}
+		}
+	}
+	return out
+}
+
+func TestGolden(t *testing.T) {
+	data := writeQueue(t, goldenHeader, goldenEntries())
+	golden := filepath.Join("testdata", "golden.queue")
+	if *update {
+		if err := os.WriteFile(golden, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", golden, data)
+	}
+	h, es, err := readAll(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Source != goldenHeader.Source || !h.Started.Equal(goldenHeader.Started) || h.Version != Version {
+		t.Errorf("header = %+v, want %+v", h, goldenHeader)
+	}
+	if !reflect.DeepEqual(normalize(es), normalize(goldenEntries())) {
+		t.Errorf("entries read back differ:\n got %+v\nwant %+v", es, goldenEntries())
+	}
+}
+
+// Every proper prefix of a queue is refused as incomplete, never read as
+// a shorter valid queue.
+func TestTruncatedRefused(t *testing.T) {
+	data := writeQueue(t, goldenHeader, goldenEntries())
+	for n := range len(data) {
+		_, _, err := readAll(data[:n])
+		if err == nil || !errors.Is(err, ErrIncomplete) {
+			t.Fatalf("prefix of %d/%d bytes: err = %v, want ErrIncomplete", n, len(data), err)
+		}
+	}
+}
+
+// Any single changed byte is detected.
+func TestCorruptionDetected(t *testing.T) {
+	data := writeQueue(t, goldenHeader, goldenEntries())
+	for i := range data {
+		bad := bytes.Clone(data)
+		bad[i] ^= 0x01
+		if _, _, err := readAll(bad); err == nil {
+			t.Fatalf("flipping byte %d (%q) went unnoticed", i, data[i])
+		}
+	}
+	if _, _, err := readAll(append(bytes.Clone(data), "x 0:0:100644\n"...)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("data after trailer: %v", err)
+	}
+}
+
+func TestReaderRefuses(t *testing.T) {
+	hdr := "#lafs-backup-queue 1 started=2026-01-01T00:00:00Z source=/x\n"
+	cases := map[string]string{
+		"no header":        "a 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
+		"future version":   "#lafs-backup-queue 2 started=2026-01-01T00:00:00Z source=/x\n",
+		"header no source": "#lafs-backup-queue 1 started=2026-01-01T00:00:00Z\n",
+		"unknown field":    hdr + " 0:0:40755 type=dir size=0 mtime_ns=0 dev=0 ino=0 nlink=1 colour=red\n",
+		"missing field":    hdr + " 0:0:40755 type=dir size=0 mtime_ns=0 dev=0 ino=0\n",
+		"type mismatch":    hdr + " 0:0:40755 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
+		"bad escape":       hdr + "a\\q 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
+		"dotdot":           hdr + "a/../b 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
+		"out of order":     hdr + "a 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\nb 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
+		"no trailer":       hdr + " 0:0:40755 type=dir size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
+	}
+	for name, q := range cases {
+		if _, _, err := readAll([]byte(q)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestWriterRefuses(t *testing.T) {
+	w, err := NewWriter(io.Discard, goldenHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := meta(fsmeta.TypeFile, 0o644)
+	if err := w.Write(Entry{Path: "b", Meta: file}); err != nil {
+		t.Fatal(err)
+	}
+	bad := []Entry{
+		{Path: "c", Meta: file},     // out of order
+		{Path: "b", Meta: file},     // repeated
+		{Path: "a//x", Meta: file},  // empty component
+		{Path: "/abs", Meta: file},  // leading slash
+		{Path: "a/./x", Meta: file}, // dot
+		{Path: "a", Meta: fsmeta.Meta{Type: fsmeta.TypeDir, Mode: 0o100644}},
+	}
+	for _, e := range bad {
+		if err := w.Write(e); err == nil {
+			t.Errorf("Write(%q, %v) accepted", e.Path, e.Type)
+		}
+	}
+	if err := w.Close(); err == nil {
+		t.Error("Close without a root entry accepted")
+	}
+}
+
+func TestComparePaths(t *testing.T) {
+	// Increasing order.
+	order := []string{"", "a", "a/z", "a\x00", "a b", "b", "b/\x00", "b/x", "b\x00"}
+	for i := range order {
+		for j := range order {
+			want := 0
+			if i < j {
+				want = -1
+			} else if i > j {
+				want = 1
+			}
+			if got := comparePaths(order[i], order[j]); got != want {
+				t.Errorf("comparePaths(%q, %q) = %d, want %d", order[i], order[j], got, want)
+			}
+		}
+	}
+}
+
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"", " ", "#x", "a\\b", "\n", "\xff\xfe", "é", "a=b;c/d,e", "\\x4", "\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, fl := range []field{fieldPath, fieldXattr, fieldCaps, fieldACL} {
+			enc := string(appendEscaped(nil, s, fl))
+			if !utf8.ValidString(enc) || strings.ContainsAny(enc, " \n\r\t\x00") {
+				t.Fatalf("field %d: escaped %q = %q has unsafe bytes", fl, s, enc)
+			}
+			if fl == fieldPath && strings.HasPrefix(enc, "#") {
+				t.Fatalf("path %q escaped to %q starts with #", s, enc)
+			}
+			dec, err := unescape(enc, fl)
+			if err != nil || dec != s {
+				t.Fatalf("field %d: %q -> %q -> %q, %v", fl, s, enc, dec, err)
+			}
+		}
+	})
+}
+
+// FuzzRoundTrip writes arbitrary byte-string paths with arbitrary
+// metadata and reads back exactly the same entries.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte("a/b c/\n"), "cap_x=ep [rootid=1]", "u::rw-\x00g:1:r--", "user.x", []byte{0, 1}, uint32(7), uint32(0o4755), int64(-5), uint64(3))
+	f.Add([]byte("\xff/\\/#/ "), "", "", "", []byte(nil), uint32(0), uint32(0), int64(0), uint64(0))
+	f.Fuzz(func(t *testing.T, names []byte, caps, acl, xname string, xval []byte, id, mode uint32, mtime int64, n uint64) {
+		es := fuzzEntries(names, caps, acl, xname, xval, id, mode, mtime, n)
+		h := Header{Version: Version, Source: string(names), Started: time.Unix(0, mtime).UTC()}
+		data := writeQueue(t, h, es)
+		gh, got, err := readAll(data)
+		if err != nil {
+			t.Fatalf("read back: %v\n%s", err, data)
+		}
+		if gh.Source != h.Source || !gh.Started.Equal(h.Started) {
+			t.Fatalf("header %+v, want %+v", gh, h)
+		}
+		if !reflect.DeepEqual(normalize(got), normalize(es)) {
+			t.Fatalf("round trip differs:\n got %+v\nwant %+v\n%s", got, es, data)
+		}
+	})
+}
+
+var allTypes = []fsmeta.Type{fsmeta.TypeFile, fsmeta.TypeDir, fsmeta.TypeSymlink, fsmeta.TypeFIFO,
+	fsmeta.TypeSocket, fsmeta.TypeCharDev, fsmeta.TypeBlockDev}
+
+func fuzzEntries(names []byte, caps, acl, xname string, xval []byte, id, mode uint32, mtime int64, n uint64) []Entry {
+	seen := map[string]bool{"": true}
+	var paths []string
+	prefix := ""
+	for c := range strings.SplitSeq(string(names), "/") {
+		if c == "" || c == "." || c == ".." {
+			continue
+		}
+		for _, p := range []string{c, prefix + c} {
+			if !seen[p] {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
+		prefix += c + "/"
+	}
+	var acls []string
+	for a := range strings.SplitSeq(acl, "\x00") {
+		if a != "" {
+			acls = append(acls, a)
+		}
+	}
+	es := []Entry{{Path: "", Meta: meta(fsmeta.TypeDir, mode&0o7777)}}
+	for i, p := range paths {
+		m := meta(allTypes[(int(mode)+i)%len(allTypes)], (mode+uint32(i))&0o7777)
+		m.UID, m.GID, m.MtimeNs, m.Size = id+uint32(i), id^uint32(i), mtime-int64(i), int64(n>>1)
+		m.Dev, m.Ino, m.Nlink, m.Rdev = n, n+uint64(i), n*3, n>>uint(i%64)
+		m.Caps, m.ACL = caps, acls
+		if i%2 == 0 {
+			m.Xattrs = map[string][]byte{xname: xval, xname + "=2": nil}
+		}
+		es = append(es, Entry{Path: p, Meta: m})
+	}
+	sortQueueOrder(es)
+	return es
+}
