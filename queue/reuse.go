@@ -1,0 +1,44 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+)
+
+// ErrOtherSource marks a queue built from another source directory.
+var ErrOtherSource = errors.New("queue built from another source")
+
+// Reusable reports whether the queue at path can be used instead of
+// walking source again: it reads completely (trailer, checksum, order) and
+// its header names the same source (compared as absolute paths).
+//
+// A missing file gives (false, nil). A queue that exists but cannot be
+// used gives false and an error saying why (wrapping ErrIncomplete,
+// ErrCorrupt or ErrOtherSource), for the caller to log before rebuilding,
+// or to report when the operator asked for --reuse-queue.
+func Reusable(path, source string) (bool, error) {
+	r, err := Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	want, _ := filepath.Abs(source)
+	if got := r.Header().Source; got != want {
+		return false, fmt.Errorf("%w: %s was built from %s, not %s", ErrOtherSource, path, Escape(got), Escape(want))
+	}
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("%w (%s)", err, path)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestReusable(t *testing.T) {
+	dir := t.TempDir()
+	qpath := filepath.Join(dir, "queue")
+	if ok, err := Reusable(qpath, memRoot); ok || err != nil {
+		t.Fatalf("missing queue: %v %v", ok, err)
+	}
+	if _, err := WriteFile(context.Background(), qpath, memRoot, BuildOptions{FS: newMemFS("a:d", "a/b:f")}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := Reusable(qpath, memRoot); !ok || err != nil {
+		t.Fatalf("complete queue: %v %v", ok, err)
+	}
+	if ok, err := Reusable(qpath, memRoot+"/../mem"); !ok || err != nil {
+		t.Fatalf("same source spelled otherwise: %v %v", ok, err)
+	}
+	if ok, err := Reusable(qpath, "/elsewhere"); ok || !errors.Is(err, ErrOtherSource) {
+		t.Fatalf("other source: %v %v", ok, err)
+	}
+	data, err := os.ReadFile(qpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(qpath, data[:len(data)-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := Reusable(qpath, memRoot); ok || !errors.Is(err, ErrIncomplete) {
+		t.Fatalf("truncated queue: %v %v", ok, err)
+	}
+}

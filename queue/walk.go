@@ -1,0 +1,243 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lafs-backup/lafs-backup/filter"
+	"github.com/lafs-backup/lafs-backup/fsmeta"
+)
+
+// SpecialFiles says what the walk does with FIFOs, sockets and devices.
+// They are never opened either way.
+type SpecialFiles int
+
+const (
+	RecordSpecial SpecialFiles = iota // metadata-only entries (default)
+	SkipSpecial                       // left out, counted as skipped
+)
+
+// BuildOptions configure WriteFile's walk.
+type BuildOptions struct {
+	Filter        *filter.Filter // nil: include everything
+	OneFileSystem bool           // do not descend into other filesystems; mount points are kept as empty directories
+	SpecialFiles  SpecialFiles
+	CacheDirTag   bool     // in a directory holding a valid CACHEDIR.TAG keep only the tag file
+	Xattrs        bool     // record xattrs other than ACLs and caps (fsmeta.Options.Xattrs)
+	SkipPaths     []string // files never recorded (the entry cache's database files)
+	Logger        *slog.Logger
+	FS            FS        // nil: OS
+	Started       time.Time // header start time; zero: now
+}
+
+// Stats count what a walk did.
+type Stats struct {
+	Entries  int64 // written to the queue, root included
+	Dirs     int64
+	Files    int64 // regular files
+	Symlinks int64
+	Specials int64         // FIFOs, sockets, devices recorded
+	Bytes    int64         // total size of the regular files
+	Skipped  int64         // left out by the filter, options or SkipPaths
+	Errors   int64         // unreadable or vanished entries, skipped
+	Failures []Failure     // the first MaxFailures of them
+	Duration time.Duration // of the whole WriteFile
+}
+
+// MaxFailures bounds Stats.Failures.
+const MaxFailures = 100
+
+// Failure is one entry the walk could not record.
+type Failure struct {
+	Path string // relative, raw bytes (Escape it to print)
+	Err  error
+}
+
+// LevelNoise is the slog level of per-path messages (below debug).
+const LevelNoise = slog.LevelDebug - 4
+
+const (
+	cacheDirTagName = "CACHEDIR.TAG"
+	cacheDirTagSig  = "Signature: 8a477f597d28d172789f06886806bc55"
+)
+
+// walker writes the entries below one root, children before parents.
+type walker struct {
+	ctx     context.Context
+	fs      FS
+	w       *Writer
+	o       *BuildOptions
+	log     *slog.Logger
+	meta    fsmeta.Options
+	rootDev uint64
+	skip    map[string]bool // absolute paths
+	st      *Stats
+}
+
+// dir writes the entries below the directory rel (at abs), then rel itself.
+// Only errors that must stop the walk are returned.
+func (wk *walker) dir(rel, abs string, m fsmeta.Meta) error {
+	if err := wk.ctx.Err(); err != nil {
+		return err
+	}
+	ents, err := wk.fs.ReadDir(abs)
+	if err != nil {
+		if rel == "" {
+			return fmt.Errorf("queue: read source root: %w", err)
+		}
+		wk.fail(rel, err)
+		return nil
+	}
+	slices.SortFunc(ents, func(a, b DirEntry) int { return strings.Compare(b.Name, a.Name) })
+	tagged := wk.o.CacheDirTag && wk.isCacheDir(abs, ents)
+	for _, e := range ents {
+		if tagged && e.Name != cacheDirTagName {
+			wk.skipped(join(rel, e.Name), "in a directory with "+cacheDirTagName)
+			continue
+		}
+		if err := wk.child(rel, abs, e); err != nil {
+			return err
+		}
+	}
+	return wk.emit(rel, m)
+}
+
+// child handles one name of a directory.
+func (wk *walker) child(dirRel, dirAbs string, e DirEntry) error {
+	rel, abs := join(dirRel, e.Name), joinAbs(dirAbs, e.Name)
+	if wk.skip[abs] {
+		wk.skipped(rel, "entry cache file")
+		return nil
+	}
+	known := e.Type != 0
+	if known && !wk.included(rel, e.Type == fsmeta.TypeDir) {
+		return nil
+	}
+	m, err := wk.fs.Read(abs, wk.meta)
+	if err != nil {
+		wk.fail(rel, err)
+		return nil
+	}
+	if (!known || (e.Type == fsmeta.TypeDir) != (m.Type == fsmeta.TypeDir)) &&
+		!wk.included(rel, m.Type == fsmeta.TypeDir) {
+		return nil
+	}
+	switch m.Type {
+	case fsmeta.TypeDir:
+		if wk.o.OneFileSystem && m.Dev != wk.rootDev {
+			wk.log.Info("not crossing into another filesystem", "path", Escape(rel))
+			return wk.emit(rel, m)
+		}
+		return wk.dir(rel, abs, m)
+	case fsmeta.TypeFile, fsmeta.TypeSymlink:
+		return wk.emit(rel, m)
+	}
+	if wk.o.SpecialFiles == SkipSpecial {
+		wk.skipped(rel, "special file ("+m.Type.String()+")")
+		return nil
+	}
+	return wk.emit(rel, m)
+}
+
+func (wk *walker) included(rel string, isDir bool) bool {
+	inc, rule := wk.o.Filter.Match(rel, isDir)
+	if !inc {
+		wk.st.Skipped++
+		if wk.log.Enabled(wk.ctx, LevelNoise) {
+			wk.log.Log(wk.ctx, LevelNoise, "excluded", "path", Escape(rel), "rule", rule+1)
+		}
+	}
+	return inc
+}
+
+func (wk *walker) emit(rel string, m fsmeta.Meta) error {
+	if err := wk.w.Write(Entry{Path: rel, Meta: m}); err != nil {
+		return err
+	}
+	st := wk.st
+	st.Entries++
+	switch m.Type {
+	case fsmeta.TypeDir:
+		st.Dirs++
+	case fsmeta.TypeFile:
+		st.Files++
+		st.Bytes += m.Size
+	case fsmeta.TypeSymlink:
+		st.Symlinks++
+	default:
+		st.Specials++
+	}
+	return nil
+}
+
+func (wk *walker) skipped(rel, why string) {
+	wk.st.Skipped++
+	if wk.log.Enabled(wk.ctx, LevelNoise) {
+		wk.log.Log(wk.ctx, LevelNoise, "skipped", "path", Escape(rel), "reason", why)
+	}
+}
+
+// fail records an entry that could not be read; the walk goes on.
+func (wk *walker) fail(rel string, err error) {
+	wk.st.Errors++
+	if len(wk.st.Failures) < MaxFailures {
+		wk.st.Failures = append(wk.st.Failures, Failure{Path: rel, Err: err})
+	}
+	wk.log.Warn("skipped unreadable entry", "path", Escape(rel), "reason", reason(err))
+}
+
+// reason is the errno text of err when it has one (the path is logged
+// separately, escaped), else the whole message.
+func reason(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}
+
+// isCacheDir reports whether ents hold a regular CACHEDIR.TAG file that
+// starts with the signature of the Cache Directory Tagging Specification.
+func (wk *walker) isCacheDir(abs string, ents []DirEntry) bool {
+	for _, e := range ents {
+		if e.Name != cacheDirTagName {
+			continue
+		}
+		path := joinAbs(abs, cacheDirTagName)
+		t := e.Type
+		if t == 0 {
+			m, err := wk.fs.Read(path, fsmeta.Options{})
+			if err != nil {
+				return false
+			}
+			t = m.Type
+		}
+		if t != fsmeta.TypeFile {
+			return false
+		}
+		head, err := wk.fs.Head(path, len(cacheDirTagSig))
+		return err == nil && bytes.Equal(head, []byte(cacheDirTagSig))
+	}
+	return false
+}
+
+func joinAbs(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+func join(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
