@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,56 +47,57 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 func (c *Client) attempt(ctx context.Context, cl *call) *Error {
 	actx, cancel := context.WithCancelCause(ctx)
 	wd := newWatchdog(c.opts.IdleTimeout, cancel)
-	handedOver := false
-	defer func() {
-		if !handedOver {
-			wd.stop()
-			cancel(nil)
-		}
-	}()
-	if err := c.acquire(actx); err != nil {
-		return &Error{Err: err}
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			c.release()
-		}
-	}
-	defer release()
-	req, e := c.newRequest(actx, cl, wd)
+	end := func() { wd.stop(); cancel(nil) }
+	resp, release, e := c.send(actx, ctx, cl, wd)
 	if e != nil {
+		end()
 		return e
 	}
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return &Error{Err: c.netErr(actx, ctx, err)}
-	}
-	c.log.Debug("lafsapi: request", "op", cl.op, "method", cl.method, "path", redactPath(cl.path),
-		"status", resp.StatusCode, "elapsed", time.Since(start))
-	wd.kick(c.opts.IdleTimeout)
 	body := &watchedReader{r: resp.Body, wd: wd, idle: c.opts.IdleTimeout}
-	if !accepted(resp.StatusCode, cl.ok) {
-		defer drainAndClose(resp.Body)
-		return statusError(resp.StatusCode, body)
-	}
-	if cl.keep != nil {
-		handedOver = true
-		release()
+	if cl.keep != nil && accepted(resp.StatusCode, cl.ok) {
+		release() // the caller reads at its own pace
 		resp.Body = struct {
 			io.Reader
 			io.Closer
 		}{body, resp.Body}
-		cl.keep(resp, func() { wd.stop(); cancel(nil) })
+		cl.keep(resp, end)
 		return nil
 	}
+	defer end()
+	defer release()
 	defer drainAndClose(resp.Body)
+	if !accepted(resp.StatusCode, cl.ok) {
+		return statusError(resp.StatusCode, body)
+	}
 	if err := cl.read(body); err != nil {
 		return c.readErr(actx, ctx, cl, err)
 	}
 	return nil
+}
+
+// send takes a concurrency slot and sends the request; release gives the
+// slot back.
+func (c *Client) send(actx, ctx context.Context, cl *call, wd *watchdog) (*http.Response, func(), *Error) {
+	if err := c.acquire(actx); err != nil {
+		return nil, nil, &Error{Err: err}
+	}
+	var once sync.Once
+	release := func() { once.Do(c.release) }
+	req, e := c.newRequest(actx, cl, wd)
+	if e != nil {
+		release()
+		return nil, nil, e
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		release()
+		return nil, nil, &Error{Err: c.netErr(actx, ctx, err)}
+	}
+	c.log.Debug("lafsapi: request", "op", cl.op, "method", cl.method, "path", redactPath(cl.path),
+		"status", resp.StatusCode, "elapsed", time.Since(start))
+	wd.kick(c.opts.IdleTimeout)
+	return resp, release, nil
 }
 
 // newRequest builds the request; the body is opened anew for each attempt.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,8 +16,17 @@ import (
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
 
-func TestNotEnoughServers(t *testing.T) {
+// TestFaultsOnOwnGrid runs the tests that stop nodes, restart the gateway
+// or delete shares on one grid of their own (starting a grid costs
+// seconds). Each subtest leaves every node running.
+func TestFaultsOnOwnGrid(t *testing.T) {
 	g := testgrid.New(t, testgrid.Options{})
+	t.Run("NotEnoughServers", func(t *testing.T) { testNotEnoughServers(t, g) })
+	t.Run("GatewayRestartMidUpload", func(t *testing.T) { testGatewayRestartMidUpload(t, g) })
+	t.Run("Repair", func(t *testing.T) { testRepair(t, g) })
+}
+
+func testNotEnoughServers(t *testing.T, g *testgrid.Grid) {
 	for _, i := range []int{0, 1} {
 		if err := g.StopStorage(i); err != nil {
 			t.Fatal(err)
@@ -38,18 +49,19 @@ func TestNotEnoughServers(t *testing.T) {
 		t.Fatalf("message: %s", msg)
 	}
 	// Servers back: the same client succeeds.
-	if err := g.StartStorage(0); err != nil {
-		t.Fatal(err)
+	for _, i := range []int{0, 1} {
+		if err := g.StartStorage(i); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("n"), 1000)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// TestGatewayRestartMidUpload restarts the gateway while an upload body is
-// being sent; the client retries with a fresh body and succeeds.
-func TestGatewayRestartMidUpload(t *testing.T) {
-	g := testgrid.New(t, testgrid.Options{})
+// testGatewayRestartMidUpload restarts the gateway while an upload body is
+// being sent; the client retries with a freshly opened body and succeeds.
+func testGatewayRestartMidUpload(t *testing.T, g *testgrid.Grid) {
 	c, err := lafsapi.New(g.URL(), lafsapi.Options{Attempts: 20, Delays: []time.Duration{250 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -82,5 +94,46 @@ func TestGatewayRestartMidUpload(t *testing.T) {
 	}
 	if !bytes.Equal(download(t, c, fc), data) {
 		t.Fatal("content differs after retried upload")
+	}
+}
+
+// testRepair deletes shares from two storage nodes: the file is still
+// recoverable (2 of 4 needed) but unhealthy until a repair.
+func testRepair(t *testing.T, g *testgrid.Grid) {
+	ctx := context.Background()
+	c, err := lafsapi.New(g.URL(), lafsapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := c.UploadBytes(ctx, bytes.Repeat([]byte("repair me "), 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Check(ctx, fc, lafsapi.CheckOptions{})
+	if err != nil || !res.Healthy || res.StorageIndex == "" {
+		t.Fatalf("fresh upload: %v %+v", err, res)
+	}
+	removed := 0
+	for _, i := range []int{0, 1} {
+		dir := filepath.Join(g.StorageDir(i), "shares", res.StorageIndex[:2], res.StorageIndex)
+		entries, _ := os.ReadDir(dir)
+		removed += len(entries)
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if removed == 0 {
+		t.Fatal("no shares found on storage nodes 0 and 1")
+	}
+	res, err = c.Check(ctx, fc, lafsapi.CheckOptions{})
+	if err != nil || res.Healthy || !res.Recoverable || res.SharesGood != 4-removed {
+		t.Fatalf("after deleting %d shares: %v %+v", removed, err, res)
+	}
+	res, err = c.Check(ctx, fc, lafsapi.CheckOptions{Repair: true, AddLease: true})
+	if err != nil || !res.RepairAttempted || !res.RepairSuccessful || !res.Healthy || res.PreRepair == nil || res.PreRepair.Healthy {
+		t.Fatalf("repair: %v %+v", err, res)
+	}
+	if res, err = c.Check(ctx, fc, lafsapi.CheckOptions{}); err != nil || !res.Healthy {
+		t.Fatalf("after repair: %v %+v", err, res)
 	}
 }

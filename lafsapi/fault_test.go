@@ -231,16 +231,29 @@ func TestStreamTruncated(t *testing.T) {
 	}
 }
 
-func TestByteLimiterSendsWholeBody(t *testing.T) {
-	var got atomic.Int64
+// maxReader records the largest read asked of it.
+type maxReader struct {
+	r   io.Reader
+	max atomic.Int64
+}
+
+func (m *maxReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > m.max.Load() {
+		m.max.Store(int64(len(p)))
+	}
+	return m.r.Read(p)
+}
+
+func TestByteLimiterWaitsInBurstPieces(t *testing.T) {
 	f, c, _ := serve(t, lafsapi.Options{Bytes: newLimiter(1e9, 1000)},
 		func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, fakeCHK) })
 	data := bytes.Repeat([]byte("z"), 10_000)
-	if _, err := c.UploadBytes(context.Background(), data); err != nil {
+	src := &maxReader{r: bytes.NewReader(data)}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(src), nil }
+	if _, err := c.UploadFile(context.Background(), open, int64(len(data))); err != nil {
 		t.Fatal(err)
 	}
-	got.Store(int64(len(f.bodies[0])))
-	if got.Load() != 10_000 {
-		t.Fatalf("sent %d bytes", got.Load())
+	if len(f.bodies[0]) != len(data) || src.max.Load() > 1000 {
+		t.Fatalf("sent %d bytes, largest read %d (burst 1000)", len(f.bodies[0]), src.max.Load())
 	}
 }
