@@ -1,0 +1,216 @@
+package entrycache
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Batch collects a run's cache writes in memory and writes them in one
+// transaction per Commit. Lookup sees the batch's own uncommitted Put and
+// Use, so the uploader needs no bookkeeping of its own. A crash loses only
+// what was not committed yet; those objects are uploaded again on the rerun
+// (convergent encryption makes that cheap on the grid).
+//
+// A Batch is safe for concurrent use. Use one per run.
+type Batch struct {
+	db  *DB
+	run Run
+
+	mu       sync.Mutex
+	pending  map[[KeySize]byte]*change // not yet handed to a commit
+	inflight map[[KeySize]byte]*change // being committed now
+
+	commitMu sync.Mutex // one Commit at a time
+}
+
+// change is what a batch will write for one key.
+type change struct {
+	put     bool   // obj is a new row (replaces any old one)
+	obj     Object // when put
+	use     bool   // bump the row to the run's generation
+	renewed time.Time
+}
+
+// NewBatch starts a write batch for run.
+func (db *DB) NewBatch(run Run) *Batch {
+	return &Batch{db: db, run: run, pending: map[[KeySize]byte]*change{}}
+}
+
+// Lookup returns the object for key as this batch will leave it: its own
+// uncommitted Put or Use first, then the committed row.
+func (b *Batch) Lookup(ctx context.Context, key [KeySize]byte) (Object, bool, error) {
+	b.mu.Lock()
+	c := b.pending[key]
+	if c == nil {
+		c = b.inflight[key]
+	}
+	var cc change
+	if c != nil {
+		cc = *c
+	}
+	b.mu.Unlock()
+	if cc.put {
+		return cc.obj, true, nil
+	}
+	obj, ok, err := b.db.Lookup(ctx, key)
+	if err != nil || !ok || c == nil {
+		return obj, ok, err
+	}
+	return cc.applyTo(obj, b.run.Generation), true, nil
+}
+
+func (c *change) applyTo(o Object, gen int64) Object {
+	if c.use {
+		o.Generation = gen
+	}
+	if c.renewed.After(o.RenewedAt) {
+		o.RenewedAt = c.renewed
+	}
+	return o
+}
+
+// Use marks the existing row for key as used by this run: Commit bumps it
+// to the run's generation. Using a key that has no row does nothing.
+func (b *Batch) Use(key [KeySize]byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.entry(key)
+	if c.put {
+		return // a Put already carries the run's generation
+	}
+	c.use = true
+}
+
+// Renewed records that the lease on key's object was renewed at t.
+func (b *Batch) Renewed(key [KeySize]byte, t time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.entry(key)
+	if c.put {
+		if t.After(c.obj.RenewedAt) {
+			c.obj.RenewedAt = t
+		}
+		return
+	}
+	if t.After(c.renewed) {
+		c.renewed = t
+	}
+}
+
+// Put records a newly uploaded object under obj.Key, replacing any row it
+// had. The batch sets Generation to the run's; zero UploadedAt and
+// RenewedAt become now.
+func (b *Batch) Put(obj Object) error {
+	if obj.Cap == "" {
+		return fmt.Errorf("cache put: empty cap")
+	}
+	if obj.Kind != KindFile && obj.Kind != KindDir {
+		return fmt.Errorf("cache put: kind %q is neither %q nor %q", obj.Kind, KindFile, KindDir)
+	}
+	now := b.db.now()
+	if obj.UploadedAt.IsZero() {
+		obj.UploadedAt = now
+	}
+	if obj.RenewedAt.IsZero() {
+		obj.RenewedAt = obj.UploadedAt
+	}
+	obj.Generation = b.run.Generation
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pending[obj.Key] = &change{put: true, obj: obj}
+	return nil
+}
+
+func (b *Batch) entry(key [KeySize]byte) *change {
+	c := b.pending[key]
+	if c == nil {
+		c = &change{}
+		if old := b.inflight[key]; old != nil {
+			*c = *old // keep what the commit in progress will write
+		}
+		b.pending[key] = c
+	}
+	return c
+}
+
+// Pending is the number of keys waiting for the next Commit.
+func (b *Batch) Pending() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.pending)
+}
+
+// Commit writes everything Put, Used or Renewed since the last Commit in
+// one transaction. On error nothing of it is written and it stays pending
+// for the next Commit. Call it per directory or periodically, and at the
+// end of the run.
+func (b *Batch) Commit(ctx context.Context) error {
+	b.commitMu.Lock()
+	defer b.commitMu.Unlock()
+	b.mu.Lock()
+	work := b.pending
+	b.pending = map[[KeySize]byte]*change{}
+	b.inflight = work
+	b.mu.Unlock()
+	if len(work) == 0 {
+		return nil
+	}
+	err := b.db.write(ctx, func(tx *sql.Tx) error { return writeChanges(ctx, tx, b.run.Generation, work) })
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inflight = nil
+	if err != nil {
+		for k, c := range work {
+			if _, newer := b.pending[k]; !newer {
+				b.pending[k] = c
+			}
+		}
+		return fmt.Errorf("commit cache batch of %d keys: %w", len(work), err)
+	}
+	return nil
+}
+
+func writeChanges(ctx context.Context, tx *sql.Tx, gen int64, work map[[KeySize]byte]*change) error {
+	put, err := tx.PrepareContext(ctx, `INSERT INTO objects (`+objectColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET cap = excluded.cap, kind = excluded.kind,
+			generation = excluded.generation, size = excluded.size,
+			stored_size = excluded.stored_size, enc = excluded.enc, probe = excluded.probe,
+			uploaded_at = excluded.uploaded_at, renewed_at = excluded.renewed_at`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	upd, err := tx.PrepareContext(ctx, `UPDATE objects
+		SET generation = CASE WHEN ?1 THEN ?2 ELSE generation END,
+			renewed_at = max(renewed_at, ?3)
+		WHERE key = ?4`)
+	if err != nil {
+		return err
+	}
+	defer upd.Close()
+	for k, c := range work {
+		if c.put {
+			o := c.obj
+			var probe any
+			if o.Probe != 0 {
+				probe = o.Probe
+			}
+			_, err = put.ExecContext(ctx, k[:], o.Cap, string(o.Kind), gen, o.Size, o.StoredSize, o.Enc, probe,
+				o.UploadedAt.UnixNano(), o.RenewedAt.UnixNano())
+		} else {
+			var ren int64
+			if !c.renewed.IsZero() {
+				ren = c.renewed.UnixNano()
+			}
+			_, err = upd.ExecContext(ctx, c.use, gen, ren, k[:])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
