@@ -3,6 +3,7 @@ package entrycache
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -54,14 +55,17 @@ func schemaVersion(ctx context.Context, tx *sql.Tx) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'lafs_meta'`).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("read schema: %w", err)
+		return 0, fmt.Errorf("read schema: %w", damaged(err))
 	}
 	if n == 0 {
 		return 0, nil
 	}
 	var v sql.NullInt64
 	err = tx.QueryRowContext(ctx, `SELECT value FROM lafs_meta WHERE key = 'schema_version'`).Scan(&v)
-	if err != nil || !v.Valid || v.Int64 < 1 {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("read schema version: %w", damaged(err))
+	}
+	if !v.Valid || v.Int64 < 1 {
 		return 0, fmt.Errorf("%w: lafs_meta has no valid schema_version (damaged cache?); move the file aside and start a new cache", ErrSchema)
 	}
 	return int(v.Int64), nil

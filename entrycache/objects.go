@@ -60,7 +60,7 @@ func (db *DB) Lookup(ctx context.Context, key [KeySize]byte) (obj Object, ok boo
 		return Object{}, false, nil
 	}
 	if err != nil {
-		return Object{}, false, fmt.Errorf("look up cache key: %w", err)
+		return Object{}, false, fmt.Errorf("look up cache key: %w", damaged(err))
 	}
 	return obj, true, nil
 }

@@ -48,6 +48,9 @@ func probe(ctx context.Context, path string, busy time.Duration) (fileKind, erro
 	}
 	tables, err := listTables(ctx, path, busy)
 	if err != nil {
+		if d := damaged(err); d != err {
+			return 0, fmt.Errorf("entry cache %s: %w", path, d)
+		}
 		return 0, fmt.Errorf("entry cache %s: %w: cannot read it: %v", path, ErrSchema, err)
 	}
 	return classify(tables), nil

@@ -11,13 +11,13 @@ import (
 func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return damaged(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return damaged(err)
 	}
-	return tx.Commit()
+	return damaged(tx.Commit())
 }
 
 // nanos stores a time as unix nanoseconds; the zero time is NULL.
@@ -53,11 +53,11 @@ func (db *DB) writeDurable(ctx context.Context, fn func(*sql.Tx) error) error {
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return damaged(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return damaged(err)
 	}
-	return tx.Commit()
+	return damaged(tx.Commit())
 }
