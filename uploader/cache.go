@@ -87,6 +87,19 @@ func (r *run) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
 	return obj, true, nil
 }
 
+// fresh reuses key only when its row needs no renewal (it was just
+// recorded by another worker); it never sends a request.
+func (r *run) fresh(key [32]byte) (Object, bool, error) {
+	if r.opts.DisableDedup {
+		return Object{}, false, nil
+	}
+	obj, ok, err := r.cache.lookup(key)
+	if err != nil || !ok || r.stale(obj) {
+		return Object{}, false, err
+	}
+	return obj, true, r.cache.use(key, false)
+}
+
 func (r *run) stale(obj Object) bool {
 	return r.opts.TrustWindow > 0 && !isLIT(obj.Cap) &&
 		r.opts.Now().Sub(obj.RenewedAt) > r.opts.TrustWindow

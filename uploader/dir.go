@@ -25,7 +25,7 @@ func (r *run) mkdir(ctx context.Context, n *node) error {
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
 	}
-	cap, err := r.dirCap(ctx, key, children)
+	cap, err := r.dirCap(ctx, key, keyed, children)
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
 	}
@@ -60,7 +60,7 @@ func (r *run) childMap(kids []*node) (map[string]Child, []keyChild, error) {
 
 // dirCap returns the cap of the directory with these children: from the
 // cache under key, or created now and recorded.
-func (r *run) dirCap(ctx context.Context, key [32]byte, children map[string]Child) (string, error) {
+func (r *run) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (string, error) {
 	obj, ok, err := r.reuse(ctx, key)
 	if err != nil {
 		return "", err
@@ -68,6 +68,23 @@ func (r *run) dirCap(ctx context.Context, key [32]byte, children map[string]Chil
 	if ok {
 		r.stats.dirsReused.Add(1)
 		return obj.Cap, nil
+	}
+	id, err := dirContentID(keyed)
+	if err != nil {
+		return "", err
+	}
+	release, err := r.flights.acquire(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	// An identical directory (same key) may have been created while this
+	// one waited for the flight.
+	if obj, ok, err = r.fresh(key); err != nil || ok {
+		if ok {
+			r.stats.dirsReused.Add(1)
+		}
+		return obj.Cap, err
 	}
 	cap, err := r.grid.Mkdir(ctx, children)
 	if err != nil {
@@ -95,7 +112,7 @@ func (r *run) wrapper(ctx context.Context, w *node) error {
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
-	cap, err := r.dirCap(ctx, key, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
+	cap, err := r.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}

@@ -34,12 +34,15 @@ type fakeGrid struct {
 	// as an adapter retrying a network error would.
 	retries int
 	puts    int
+	// inflight holds the content being uploaded: a second concurrent
+	// upload of it fails, as on a real gateway (UploadUnhappinessError).
+	inflight map[string]bool
 }
 
 var _ Grid = (*fakeGrid)(nil)
 
 func newFakeGrid() *fakeGrid {
-	return &fakeGrid{files: map[string][]byte{}, dirs: map[string]map[string]Child{}}
+	return &fakeGrid{files: map[string][]byte{}, dirs: map[string]map[string]Child{}, inflight: map[string]bool{}}
 }
 
 var litEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -78,6 +81,10 @@ func (g *fakeGrid) PutFile(ctx context.Context, open func() (io.ReadCloser, erro
 	if size >= 0 && int64(len(data)) != size {
 		return "", fmt.Errorf("fake put: body %d bytes, announced %d", len(data), size)
 	}
+	if err := g.enter(string(data)); err != nil {
+		return "", err
+	}
+	defer g.leave(string(data))
 	if g.onPut != nil {
 		if err := g.onPut(ctx, n, data); err != nil {
 			return "", err
@@ -114,6 +121,10 @@ func (g *fakeGrid) Mkdir(ctx context.Context, children map[string]Child) (string
 	if err != nil {
 		return "", err
 	}
+	if err := g.enter(string(body)); err != nil {
+		return "", err
+	}
+	defer g.leave(string(body))
 	sum := sha256.Sum256(body)
 	cap := "URI:DIR2-CHK:" + hex.EncodeToString(sum[:8]) + ":" + hex.EncodeToString(sum[8:16]) + ":3:10:" + fmt.Sprint(len(body))
 	if len(children) == 0 {
@@ -256,4 +267,20 @@ func (c *fakeCache) reopen() *fakeCache {
 		n.committed[k] = v
 	}
 	return n
+}
+
+func (g *fakeGrid) enter(content string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.inflight[content] {
+		return errors.New("fake: UploadUnhappinessError: the same content is being uploaded")
+	}
+	g.inflight[content] = true
+	return nil
+}
+
+func (g *fakeGrid) leave(content string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.inflight, content)
 }

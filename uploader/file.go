@@ -140,13 +140,17 @@ func (r *run) stable(abs string, before unix.Stat_t, read int64) bool {
 // reads to EOF and sends an unknown length.
 func (r *run) upload(ctx context.Context, abs string, size int64, compress, final bool) (content, error) {
 	c := content{size: size}
+	want := int64(headSize)
 	if compress {
-		ratio, err := r.probe(abs, size)
-		if err != nil {
-			return c, err
-		}
-		c.probe = ratio
-		compress = ratio <= r.opts.XZ.ProbeRatio
+		want = probeSize
+	}
+	head, err := r.head(abs, min(size, want))
+	if err != nil {
+		return c, err
+	}
+	if compress {
+		c.probe = probeRatio(head)
+		compress = c.probe <= r.opts.XZ.ProbeRatio
 	}
 	limit, putSize := size, size
 	if final {
@@ -171,7 +175,12 @@ func (r *run) upload(ctx context.Context, abs string, size int64, compress, fina
 		}
 		return &sentReader{ReadCloser: rc, st: st}, nil
 	}
+	release, err := r.flights.acquire(ctx, contentID(size, c.enc, head))
+	if err != nil {
+		return c, err
+	}
 	cap, err := r.grid.PutFile(ctx, open, putSize)
+	release()
 	st := last.Load()
 	if err != nil {
 		if st != nil && st.err() != nil {
@@ -190,21 +199,22 @@ func (r *run) upload(ctx context.Context, abs string, size int64, compress, fina
 	return c, nil
 }
 
-// probe deflates the first probeSize bytes of the file (fewer if it
-// shrank meanwhile: the upload's own read notices that).
-func (r *run) probe(abs string, size int64) (float64, error) {
+// head reads the first n bytes of the file (fewer if it shrank meanwhile:
+// the upload's own read notices that): the sample the probe deflates and
+// the flight table's content identity.
+func (r *run) head(abs string, n int64) ([]byte, error) {
 	f, err := r.fs.open(abs)
 	if err != nil {
-		return 0, &sourceError{fmt.Errorf("open: %w", err)}
+		return nil, &sourceError{fmt.Errorf("open: %w", err)}
 	}
 	defer f.Close()
-	buf := make([]byte, min(size, probeSize))
+	buf := make([]byte, n)
 	st := &readState{stats: r.stats}
-	n, err := io.ReadFull(&fileReader{f: f, st: st, limit: -1}, buf)
+	got, err := io.ReadFull(&fileReader{f: f, st: st, limit: -1}, buf)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return 0, err
+		return nil, err
 	}
-	return probeRatio(buf[:n]), nil
+	return buf[:got], nil
 }
 
 // readLIT reads a file of at most maxLIT bytes and computes its LIT cap.
@@ -289,7 +299,13 @@ func (r *run) symlink(ctx context.Context, n *node) error {
 		return nil
 	}
 	open := func() (io.ReadCloser, error) { return io.NopCloser(&stringReader{s: target, stats: r.stats}), nil }
-	if n.cap, err = r.grid.PutFile(ctx, open, int64(len(target))); err != nil {
+	release, err := r.flights.acquire(ctx, symlinkContentID(target))
+	if err != nil {
+		return err
+	}
+	n.cap, err = r.grid.PutFile(ctx, open, int64(len(target)))
+	release()
+	if err != nil {
 		return fmt.Errorf("uploader: %s: upload symlink target: %w", r.opts.EscapePath(n.path), err)
 	}
 	r.stats.filesUploaded.Add(1)

@@ -44,13 +44,14 @@ func (u *Uploader) Stats() Stats { return u.cur.Load().snapshot(u.opts.Now()) }
 // run is the state of one Run.
 type run struct {
 	*Uploader
-	stats *counters
-	log   *slog.Logger
-	tree  *tree
-	ready fifo
-	busy  int // nodes handed to workers, result not yet received
-	eof   bool
-	wrap  *node
+	stats   *counters
+	log     *slog.Logger
+	flights *flights
+	tree    *tree
+	ready   fifo
+	busy    int // nodes handed to workers, result not yet received
+	eof     bool
+	wrap    *node
 }
 
 type entryMsg struct {
@@ -73,7 +74,7 @@ type result struct {
 func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
 	c := &counters{start: u.opts.Now()}
 	u.cur.Store(c)
-	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree()}
+	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(), flights: newFlights()}
 	defer func() {
 		c.mu.Lock()
 		c.end = u.opts.Now()

@@ -184,3 +184,31 @@ func TestOptionsCheck(t *testing.T) {
 		t.Error("tiny DictCap accepted")
 	}
 }
+
+func TestFlights(t *testing.T) {
+	f := newFlights()
+	a, b := [32]byte{1}, [32]byte{2}
+	relA, err := f.acquire(t.Context(), a)
+	mustDo(t, err)
+	relB, err := f.acquire(t.Context(), b) // another key does not wait
+	mustDo(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := f.acquire(ctx, a); err == nil {
+		t.Error("second acquire of a busy key did not wait")
+	}
+	got := make(chan struct{})
+	go func() {
+		rel, err := f.acquire(t.Context(), a)
+		if err == nil {
+			rel()
+		}
+		close(got)
+	}()
+	relA()
+	<-got
+	relB()
+	if len(f.m) != 0 {
+		t.Errorf("table not empty: %d", len(f.m))
+	}
+}

@@ -539,3 +539,19 @@ func TestWindowBoundsPending(t *testing.T) {
 		t.Errorf("small window: same cap %v, stats %+v", got == want, st)
 	}
 }
+
+func TestIdenticalContentNotUploadedConcurrently(t *testing.T) {
+	root := t.TempDir()
+	for i := range 16 {
+		write(t, root, fmt.Sprintf("d%02d/LICENSE", i), text(3000))
+		write(t, root, fmt.Sprintf("d%02d/doc.txt", i), text(70<<10))
+	}
+	fixDirTimes(t, root) // the 16 directories are identical too
+	opts := testOptions(root)
+	opts.Jobs = 8
+	g := newFakeGrid()
+	_, st := backup(t, g, newFakeCache(), opts)
+	if st.FilesUploaded != 32 || st.DirsCreated != 3 || st.DirsReused != 15 {
+		t.Errorf("stats %+v", st)
+	}
+}
