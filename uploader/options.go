@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -89,6 +90,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.XZ.DictCap != 0 && o.XZ.DictCap < MinDictCap {
 		errs = append(errs, fmt.Errorf("uploader: XZ.DictCap %d is below the minimum %d", o.XZ.DictCap, MinDictCap))
+	}
+	if strings.ContainsAny(o.Name, "/\x00") || o.Name == "." || o.Name == ".." {
+		errs = append(errs, fmt.Errorf("uploader: Options.Name %q is not a usable directory name", o.Name))
 	}
 	if len(errs) > 0 {
 		return o, errors.Join(errs...)

@@ -195,6 +195,7 @@ func (r *run) entry(m entryMsg) error {
 	if err != nil {
 		return fmt.Errorf("uploader: %w", err)
 	}
+	r.stats.peakPending = max(r.stats.peakPending, r.tree.pending)
 	if ready {
 		r.ready.push(n)
 	}

@@ -62,6 +62,8 @@ type counters struct {
 	bytesRead, bytesSent, compressedIn, compressed atomic.Int64
 	skipped, failed, changed                       atomic.Int64
 
+	peakPending int // most unfinished nodes at once (driver only; tests)
+
 	mu       sync.Mutex
 	problems []Problem
 	current  string

@@ -178,6 +178,13 @@ func TestOptionsCheck(t *testing.T) {
 	if _, err := New(newFakeGrid(), newFakeCache(), Options{}); err == nil {
 		t.Error("empty options accepted")
 	}
+	for _, name := range []string{"a/b", "..", "."} {
+		o := testOptions("/x")
+		o.Name = name
+		if _, err := New(newFakeGrid(), newFakeCache(), o); err == nil {
+			t.Errorf("Name %q accepted", name)
+		}
+	}
 	o := testOptions("/x")
 	o.XZ.DictCap = 1000
 	if _, err := New(newFakeGrid(), newFakeCache(), o); err == nil {

@@ -534,9 +534,14 @@ func TestWindowBoundsPending(t *testing.T) {
 	opts := testOptions(root)
 	opts.Jobs, opts.Window = 2, 5
 	want, _ := backup(t, newFakeGrid(), newFakeCache(), testOptions(root))
-	got, st := backup(t, newFakeGrid(), newFakeCache(), opts)
+	u := newUploader(t, newFakeGrid(), newFakeCache(), opts)
+	got, st, err := u.Run(t.Context(), &sliceEntries{es: walkTree(t, root)})
+	mustDo(t, err)
 	if got != want || st.FilesUploaded != 200 {
 		t.Errorf("small window: same cap %v, stats %+v", got == want, st)
+	}
+	if peak := u.cur.Load().peakPending; peak > opts.Window {
+		t.Errorf("%d entries unfinished at once, window %d", peak, opts.Window)
 	}
 }
 
@@ -554,4 +559,52 @@ func TestIdenticalContentNotUploadedConcurrently(t *testing.T) {
 	if st.FilesUploaded != 32 || st.DirsCreated != 3 || st.DirsReused != 15 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+func TestOddNames(t *testing.T) {
+	root := t.TempDir()
+	raws := []string{"bad\xff", `bad\xff`, "\u00e9.txt", "e\u0301.txt", "a\nb", " lead and trail "}
+	for _, name := range raws {
+		write(t, root, name, []byte("content of "+name))
+	}
+	fixDirTimes(t, root)
+	g := newFakeGrid()
+	cap, st := backup(t, g, newFakeCache(), testOptions(root))
+	if st.Incomplete() {
+		t.Fatalf("stats %+v", st)
+	}
+	d, _ := g.dir(child(t, g, cap, "backup.1").Cap)
+	want := map[string]string{ // on-grid name -> raw name when rawname is expected
+		`bad\xff`:          "",
+		`bad\xff~1`:        "bad\xff",
+		"\u00e9.txt":       "",
+		"\u00e9~1.txt":     "e\u0301.txt",
+		"a\nb":             "",
+		" lead and trail ": "",
+	}
+	if !reflect.DeepEqual(keys(d), sortedKeys(want)) {
+		t.Fatalf("names %q, want %q", keys(d), sortedKeys(want))
+	}
+	for name, raw := range want {
+		rn, has := d[name].Metadata["rawname"]
+		switch {
+		case raw == "" && has:
+			t.Errorf("%q has rawname", name)
+		case raw != "" && rn != b64(raw):
+			t.Errorf("%q: rawname %v, want base64 of %q", name, rn, raw)
+		}
+		data, _ := g.content(d[name].Cap)
+		if r := map[bool]string{true: name, false: raw}[raw == ""]; string(data) != "content of "+r {
+			t.Errorf("%q holds %q", name, data)
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
