@@ -136,3 +136,39 @@ func TestRedactPath(t *testing.T) {
 		}
 	}
 }
+
+// TestDetachedGridRestarts is what scripts/grid does: a detached grid,
+// stopped by directory, started again in the same directory with the same
+// gateway URL.
+func TestDetachedGridRestarts(t *testing.T) {
+	if _, err := testgrid.FindTahoe(); err != nil {
+		testgrid.Shared(t) // skips or fails with the usual message
+	}
+	dir := t.TempDir()
+	t.Cleanup(func() { testgrid.StopDir(dir) })
+	g, err := testgrid.Start(testgrid.Options{Dir: dir, Detached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := put(t, g.URL(), strings.Repeat("d", 100))
+	if err := testgrid.StopDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(g.URL()); err == nil {
+		t.Fatal("gateway still answers after StopDir")
+	}
+	g2, err := testgrid.Start(testgrid.Options{Dir: dir, Detached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := testgrid.ReadURL(dir); g2.URL() != g.URL() || u != g.URL() {
+		t.Fatalf("URL changed: %s, %s, %s", g.URL(), g2.URL(), u)
+	}
+	// Same gateway, same convergence secret, the shares still there.
+	if again := put(t, g2.URL(), strings.Repeat("d", 100)); again != first {
+		t.Fatal("the restarted grid gave another cap for the same content")
+	}
+	if _, err := testgrid.Start(testgrid.Options{Dir: dir, Detached: true}); err == nil {
+		t.Fatal("a second start of a running grid succeeded")
+	}
+}
