@@ -114,6 +114,9 @@ func TestMkdirImmutableMetadataRoundTrip(t *testing.T) {
 	if empty.Kind() != "DIR2-LIT" {
 		t.Fatalf("empty directory is %s, want DIR2-LIT", empty.Kind())
 	}
+	if n, err := c.Info(ctx, empty); err != nil || !n.IsDir() || n.Children == nil || len(n.Children) != 0 {
+		t.Fatalf("empty directory info: %v %+v", err, n)
+	}
 	children := map[string]lafsapi.Child{
 		"big.txt": {Cap: big, Metadata: map[string]any{"uid": "1000", "mode": "0100644",
 			"mtime": 1700000000.123456789, "mtime_ns": "1700000000123456789"}},

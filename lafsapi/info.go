@@ -20,7 +20,7 @@ type Node struct {
 	Format   string          // files: "CHK", "SDMF", "MDMF"
 	Size     int64           // files; -1 when not given
 	Metadata map[string]any  // edge metadata (children, or a node reached by path); numbers are json.Number
-	Children map[string]Node // directories
+	Children map[string]Node // the directory asked about; nil for files and for directories listed as children
 }
 
 // IsDir reports whether n is a directory.
@@ -98,7 +98,7 @@ func parseNode(data []byte) (Node, error) {
 	if raw.Size != nil {
 		n.Size = *raw.Size
 	}
-	if raw.Children != nil || n.IsDir() {
+	if raw.Children != nil {
 		n.Children = make(map[string]Node, len(raw.Children))
 	}
 	for name, child := range raw.Children {
