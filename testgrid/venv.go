@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // TahoeVersion is the Tahoe-LAFS release the project tests against.
@@ -44,10 +45,16 @@ func repoRoot() (string, error) {
 	}
 }
 
+var found sync.Map // venv dir -> tahoe path that said TahoeVersion
+
 // FindTahoe returns the path of a usable tahoe executable of TahoeVersion,
-// or an error that says how to get one.
+// or an error that says how to get one. A success is remembered for the
+// life of the process (asking costs a Python start-up).
 func FindTahoe() (string, error) {
 	venv := VenvDir()
+	if bin, ok := found.Load(venv); ok {
+		return bin.(string), nil
+	}
 	bin := filepath.Join(venv, "bin", "tahoe")
 	if _, err := os.Stat(bin); err != nil {
 		return "", fmt.Errorf("no Tahoe-LAFS at %s: run scripts/tahoe-venv (or set LAFS_TAHOE_VENV)", bin)
@@ -59,6 +66,7 @@ func FindTahoe() (string, error) {
 	if !strings.Contains(string(out), TahoeVersion) {
 		return "", fmt.Errorf("%s is %q, want %s: run scripts/tahoe-venv", bin, firstLine(string(out)), TahoeVersion)
 	}
+	found.Store(venv, bin)
 	return bin, nil
 }
 
