@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -18,7 +20,8 @@ import (
 // files. It samples the live heap every 1000 reads.
 type genFS struct {
 	width, depth int
-	reads        int
+	reads        atomic.Int64
+	mu           sync.Mutex
 	peak         uint64
 }
 
@@ -41,12 +44,13 @@ func (g *genFS) ReadDir(p string) ([]DirEntry, error) {
 }
 
 func (g *genFS) Read(p string, _ fsmeta.Options) (fsmeta.Meta, error) {
-	g.reads++
-	if g.reads%1000 == 0 {
+	if g.reads.Add(1)%1000 == 0 {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
+		g.mu.Lock()
 		g.peak = max(g.peak, ms.HeapAlloc)
+		g.mu.Unlock()
 	}
 	if p == memRoot || strings.HasPrefix(filepath.Base(p), "dir-") {
 		return meta(fsmeta.TypeDir, 0o755), nil

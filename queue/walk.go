@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +37,13 @@ type BuildOptions struct {
 	Logger        *slog.Logger
 	FS            FS        // nil: OS
 	Started       time.Time // header start time; zero: now
+	// Readers is how many goroutines read one directory's metadata at
+	// once; 0 means DefaultReaders. The FS must allow concurrent Reads.
+	Readers int
 }
+
+// DefaultReaders is the default BuildOptions.Readers.
+const DefaultReaders = 4
 
 // Stats count what a walk did.
 type Stats struct {
@@ -78,6 +86,7 @@ type walker struct {
 	meta    fsmeta.Options
 	rootDev uint64
 	skip    map[string]bool // absolute paths
+	workers int             // goroutines reading metadata
 	st      *Stats
 }
 
@@ -96,37 +105,78 @@ func (wk *walker) dir(rel, abs string, m fsmeta.Meta) error {
 		return nil
 	}
 	slices.SortFunc(ents, func(a, b DirEntry) int { return strings.Compare(b.Name, a.Name) })
-	tagged := wk.o.CacheDirTag && wk.isCacheDir(abs, ents)
-	for _, e := range ents {
-		if tagged && e.Name != cacheDirTagName {
-			wk.skipped(join(rel, e.Name), "in a directory with "+cacheDirTagName)
-			continue
-		}
-		if err := wk.child(rel, abs, e); err != nil {
+	ps := wk.selectNames(rel, abs, ents)
+	wk.readAll(abs, ps)
+	for i := range ps {
+		if err := wk.child(rel, abs, &ps[i]); err != nil {
 			return err
 		}
 	}
 	return wk.emit(rel, m)
 }
 
-// child handles one name of a directory.
-func (wk *walker) child(dirRel, dirAbs string, e DirEntry) error {
-	rel, abs := join(dirRel, e.Name), joinAbs(dirAbs, e.Name)
-	if wk.skip[abs] {
-		wk.skipped(rel, "entry cache file")
+// pending is a name of a directory on its way to the queue.
+type pending struct {
+	name   string
+	listed fsmeta.Type // type from the listing, 0 if unknown
+	m      fsmeta.Meta
+	err    error
+}
+
+// selectNames drops the names that need no lstat: the contents of a
+// tagged cache directory, the entry cache's files, and names the filter
+// excludes by their listed type.
+func (wk *walker) selectNames(rel, abs string, ents []DirEntry) []pending {
+	tagged := wk.o.CacheDirTag && wk.isCacheDir(abs, ents)
+	ps := make([]pending, 0, len(ents))
+	for _, e := range ents {
+		crel := join(rel, e.Name)
+		switch {
+		case tagged && e.Name != cacheDirTagName:
+			wk.skipped(crel, "in a directory with "+cacheDirTagName)
+		case len(wk.skip) > 0 && wk.skip[joinAbs(abs, e.Name)]:
+			wk.skipped(crel, "entry cache file")
+		case e.Type != 0 && !wk.included(crel, e.Type == fsmeta.TypeDir):
+		default:
+			ps = append(ps, pending{name: e.Name, listed: e.Type})
+		}
+	}
+	return ps
+}
+
+// readAll reads the metadata of ps, with a few goroutines when there are
+// many: the walk is bound by lstat/listxattr latency, not CPU.
+func (wk *walker) readAll(abs string, ps []pending) {
+	read := func(p *pending) { p.m, p.err = wk.fs.Read(joinAbs(abs, p.name), wk.meta) }
+	workers := min(wk.workers, len(ps)/8)
+	if workers <= 1 {
+		for i := range ps {
+			read(&ps[i])
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(ps)); i = next.Add(1) - 1 {
+				read(&ps[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// child records one name of a directory whose metadata was read.
+func (wk *walker) child(dirRel, dirAbs string, p *pending) error {
+	rel := join(dirRel, p.name)
+	if p.err != nil {
+		wk.fail(rel, p.err)
 		return nil
 	}
-	known := e.Type != 0
-	if known && !wk.included(rel, e.Type == fsmeta.TypeDir) {
-		return nil
-	}
-	m, err := wk.fs.Read(abs, wk.meta)
-	if err != nil {
-		wk.fail(rel, err)
-		return nil
-	}
-	if (!known || (e.Type == fsmeta.TypeDir) != (m.Type == fsmeta.TypeDir)) &&
-		!wk.included(rel, m.Type == fsmeta.TypeDir) {
+	m := p.m
+	isDir := m.Type == fsmeta.TypeDir
+	if (p.listed == 0 || (p.listed == fsmeta.TypeDir) != isDir) && !wk.included(rel, isDir) {
 		return nil
 	}
 	switch m.Type {
@@ -135,7 +185,7 @@ func (wk *walker) child(dirRel, dirAbs string, e DirEntry) error {
 			wk.log.Info("not crossing into another filesystem", "path", Escape(rel))
 			return wk.emit(rel, m)
 		}
-		return wk.dir(rel, abs, m)
+		return wk.dir(rel, joinAbs(dirAbs, p.name), m)
 	case fsmeta.TypeFile, fsmeta.TypeSymlink:
 		return wk.emit(rel, m)
 	}

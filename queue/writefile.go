@@ -62,6 +62,10 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 func newWalker(ctx context.Context, o *BuildOptions, st *Stats) *walker {
 	wk := &walker{ctx: ctx, fs: o.FS, o: o, log: o.Logger, st: st,
 		meta: fsmeta.Options{Xattrs: o.Xattrs}, skip: map[string]bool{}}
+	wk.workers = o.Readers
+	if wk.workers <= 0 {
+		wk.workers = DefaultReaders
+	}
 	if wk.fs == nil {
 		wk.fs = OS{}
 	}
