@@ -21,14 +21,17 @@ type globals struct {
 	json    bool
 }
 
+// register adds the global flags to fs. The current values are the
+// defaults, so flags parsed before the command name survive registering
+// them again on the command's flag set.
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.Var(&g.configs, "c", "")
 	fs.Var(&g.configs, "config", "layer config `FILE` over the base (repeatable; later files win)")
-	fs.BoolVar(&g.verbose, "v", false, "")
-	fs.BoolVar(&g.verbose, "verbose", false, "log at info level")
-	fs.BoolVar(&g.debug, "debug", false, "log at debug level")
-	fs.BoolVar(&g.noise, "noise", false, "log at noise level (one line per path)")
-	fs.BoolVar(&g.json, "json", false, "machine-readable output on stdout (and JSON logs on stderr)")
+	fs.BoolVar(&g.verbose, "v", g.verbose, "")
+	fs.BoolVar(&g.verbose, "verbose", g.verbose, "log at info level")
+	fs.BoolVar(&g.debug, "debug", g.debug, "log at debug level")
+	fs.BoolVar(&g.noise, "noise", g.noise, "log at noise level (one line per path)")
+	fs.BoolVar(&g.json, "json", g.json, "machine-readable output on stdout (and JSON logs on stderr)")
 }
 
 func (g *globals) level() slog.Level {
