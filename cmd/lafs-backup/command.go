@@ -33,6 +33,7 @@ type runFunc func(ctx context.Context, env *env, args []string) error
 // commands that work are listed.
 var commands = []*command{
 	dumpConfigCommand,
+	filterTestCommand,
 }
 
 func findCommand(name string) *command {
