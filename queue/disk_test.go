@@ -5,7 +5,6 @@ package queue
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -164,26 +163,6 @@ func checkAgainstDisk(t *testing.T, dir string, e Entry) {
 	want, err := fsmeta.Read(p, fsmeta.Options{Xattrs: true})
 	if err != nil || !reflect.DeepEqual(normalize([]Entry{{Meta: want}})[0].Meta, normalize([]Entry{{Meta: m}})[0].Meta) {
 		t.Errorf("%q: queue %+v, fsmeta.Read %+v (%v)", e.Path, m, want, err)
-	}
-}
-
-func readQueueFile(t *testing.T, path string) []Entry {
-	t.Helper()
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var es []Entry
-	for {
-		e, err := r.Next()
-		if err == io.EOF {
-			return es
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		es = append(es, e)
 	}
 }
 

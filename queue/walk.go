@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -78,16 +79,17 @@ const (
 
 // walker writes the entries below one root, children before parents.
 type walker struct {
-	ctx     context.Context
-	fs      FS
-	w       *Writer
-	o       *BuildOptions
-	log     *slog.Logger
-	meta    fsmeta.Options
-	rootDev uint64
-	skip    map[string]bool // absolute paths
-	workers int             // goroutines reading metadata
-	st      *Stats
+	ctx      context.Context
+	fs       FS
+	w        *Writer
+	o        *BuildOptions
+	log      *slog.Logger
+	meta     fsmeta.Options
+	rootDev  uint64
+	skip     map[string]bool // absolute real paths never recorded
+	skipBase map[string]bool // their base names, checked first
+	workers  int             // goroutines reading metadata
+	st       *Stats
 }
 
 // dir writes the entries below the directory rel (at abs), then rel itself.
@@ -134,8 +136,8 @@ func (wk *walker) selectNames(rel, abs string, ents []DirEntry) []pending {
 		switch {
 		case tagged && e.Name != cacheDirTagName:
 			wk.skipped(crel, "in a directory with "+cacheDirTagName)
-		case len(wk.skip) > 0 && wk.skip[joinAbs(abs, e.Name)]:
-			wk.skipped(crel, "entry cache file")
+		case wk.skipBase[e.Name] && wk.skip[joinAbs(abs, e.Name)]:
+			wk.skipped(crel, "the entry cache's or the queue's own file")
 		case e.Type != 0 && !wk.included(crel, e.Type == fsmeta.TypeDir):
 		default:
 			ps = append(ps, pending{name: e.Name, listed: e.Type})
@@ -276,6 +278,13 @@ func (wk *walker) isCacheDir(abs string, ents []DirEntry) bool {
 		return err == nil && bytes.Equal(head, []byte(cacheDirTagSig))
 	}
 	return false
+}
+
+// skipPath makes the walk leave out the file at p (made absolute and real).
+func (wk *walker) skipPath(p string) {
+	r := realPath(p)
+	wk.skip[r] = true
+	wk.skipBase[filepath.Base(r)] = true
 }
 
 func joinAbs(dir, name string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -222,5 +223,47 @@ func TestWalkSourceNotADirectory(t *testing.T) {
 	_, err := WriteFile(context.Background(), filepath.Join(t.TempDir(), "q"), memRoot, BuildOptions{FS: fsys})
 	if err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A queue written inside the source tree does not record itself (nor its
+// temporary file).
+func TestWalkSkipsOwnQueue(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	qpath := filepath.Join(dir, "queue")
+	for range 2 { // the second run finds the first queue in place
+		if _, err := WriteFile(context.Background(), qpath, dir, BuildOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, e := range readQueueFile(t, qpath) {
+			paths = append(paths, e.Path)
+		}
+		if want := []string{"data", ""}; !reflect.DeepEqual(paths, want) {
+			t.Errorf("got %q want %q", paths, want)
+		}
+	}
+}
+
+func readQueueFile(t *testing.T, path string) []Entry {
+	t.Helper()
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var es []Entry
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			return es
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e)
 	}
 }

@@ -42,6 +42,8 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 	}
 	src, _ := filepath.Abs(source)
 	err = atomicWrite(path, func(f *os.File) error {
+		wk.skipPath(path) // a queue kept inside the source is not backed up
+		wk.skipPath(f.Name())
 		bw := bufio.NewWriterSize(f, 256<<10)
 		w, err := NewWriter(bw, Header{Version: Version, Source: src, Started: o.Started})
 		if err != nil {
@@ -61,7 +63,7 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 
 func newWalker(ctx context.Context, o *BuildOptions, st *Stats) *walker {
 	wk := &walker{ctx: ctx, fs: o.FS, o: o, log: o.Logger, st: st,
-		meta: fsmeta.Options{Xattrs: o.Xattrs}, skip: map[string]bool{}}
+		meta: fsmeta.Options{Xattrs: o.Xattrs}, skip: map[string]bool{}, skipBase: map[string]bool{}}
 	wk.workers = o.Readers
 	if wk.workers <= 0 {
 		wk.workers = DefaultReaders
@@ -73,7 +75,7 @@ func newWalker(ctx context.Context, o *BuildOptions, st *Stats) *walker {
 		wk.log = slog.New(slog.DiscardHandler)
 	}
 	for _, p := range o.SkipPaths {
-		wk.skip[realPath(p)] = true
+		wk.skipPath(p)
 	}
 	return wk
 }
