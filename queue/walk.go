@@ -110,6 +110,9 @@ func (wk *walker) dir(rel, abs string, m fsmeta.Meta) error {
 	ps := wk.selectNames(rel, abs, ents)
 	wk.readAll(abs, ps)
 	for i := range ps {
+		if i&1023 == 1023 && wk.ctx.Err() != nil { // huge directories
+			return wk.ctx.Err()
+		}
 		if err := wk.child(rel, abs, &ps[i]); err != nil {
 			return err
 		}
