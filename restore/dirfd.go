@@ -56,6 +56,9 @@ func checkProc() error {
 	return nil
 }
 
+// ErrTargetNotEmpty: Target holds entries and Force is not set.
+var ErrTargetNotEmpty = errors.New("restore: the target directory is not empty")
+
 const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 
 // errInTheWay explains why an existing object stops a restore.
@@ -149,7 +152,7 @@ func prepareTarget(target string, force bool) (*dir, error) {
 	if err != nil || !empty {
 		d.release()
 		if err == nil {
-			err = fmt.Errorf("restore: target %q is not empty (use --force to restore into it)", target)
+			err = fmt.Errorf("%w: %q (use --force to restore into it)", ErrTargetNotEmpty, target)
 		}
 		return nil, err
 	}

@@ -35,8 +35,8 @@ type Options struct {
 	Resolver *fsmeta.Resolver
 	// Jobs is the number of files downloaded at once; default 4.
 	Jobs int
-	// Logger gets per-path lines at noise level and failures at warn;
-	// nil discards.
+	// Logger gets per-path lines at noise level and failures at debug
+	// (they are returned in Stats.Failed); nil discards.
 	Logger *slog.Logger
 	// Progress, if set, is told about each entry and each byte written.
 	Progress Progress

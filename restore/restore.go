@@ -215,7 +215,7 @@ func (r *restorer) fail(rel string, err error) {
 	r.stats.Failed = append(r.stats.Failed, Failure{Path: rel, Err: err})
 	r.failed[rel] = true
 	r.mu.Unlock()
-	r.o.Logger.Warn("restore: " + displayPath(rel) + ": " + err.Error())
+	r.o.Logger.Debug("restore: " + displayPath(rel) + ": " + err.Error())
 }
 
 func (r *restorer) hasFailed(rel string) bool {
