@@ -81,6 +81,7 @@ func (r *restorer) run(ctx context.Context, target *dir, t top) {
 		}()
 	}
 	if t.e.node.IsDir() {
+		r.stack = []string{t.e.node.Cap.Secret()}
 		r.walkDir(ctx, target, t.e.node)
 		r.stats.Dirs++
 		if t.hasMeta {

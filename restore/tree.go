@@ -74,6 +74,9 @@ func openTop(ctx context.Context, g Grid, root lafsapi.Cap, subPath string) (top
 	if err != nil {
 		return top{}, fmt.Errorf("restore: read the backup's root: %w", err)
 	}
+	if n.Cap.IsZero() {
+		n.Cap = root
+	}
 	t := top{format: FormatOriginal, e: entry{node: n, size: -1, listed: true}}
 	t.e.meta.Type, t.e.meta.Mode = fsmeta.TypeDir, unix.S_IFDIR|0o755 // metadata unknown
 	if name, child, ok := wrapped(n); ok {
