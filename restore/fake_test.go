@@ -106,3 +106,55 @@ func TestOpenTopFormats(t *testing.T) {
 		t.Error("a file cap was accepted as a backup")
 	}
 }
+
+// flakyGrid breaks the first `breaks` downloads after a few bytes.
+type flakyGrid struct {
+	*fakeGrid
+	breaks int
+}
+
+type brokenReader struct{ r io.Reader }
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p[:min(len(p), 3)])
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (g *flakyGrid) Download(ctx context.Context, c lafsapi.Cap) (io.ReadCloser, error) {
+	rc, err := g.fakeGrid.Download(ctx, c)
+	if err != nil || g.breaks == 0 {
+		return rc, err
+	}
+	g.breaks--
+	return io.NopCloser(&brokenReader{rc}), nil
+}
+
+func TestRestoreRetriesBrokenDownloads(t *testing.T) {
+	d1 := mustCap(t, fakeDir1)
+	data := strings.Repeat("0123456789", 10)
+	g := &fakeGrid{dirs: map[string]lafsapi.Node{
+		fakeDir1: {Type: "dirnode", Children: map[string]lafsapi.Node{
+			"f": {Type: "filenode", Cap: lafsapi.LITCap([]byte(data[:50])), Size: 50, Metadata: map[string]any{"mode": "100644"}},
+		}},
+	}}
+	for _, tc := range []struct {
+		breaks int
+		ok     bool
+	}{{1, true}, {fetchAttempts - 1, true}, {fetchAttempts, false}} {
+		target := filepath.Join(t.TempDir(), "out")
+		st, err := Run(t.Context(), &flakyGrid{g, tc.breaks}, d1, Options{Target: target, Jobs: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, rerr := os.ReadFile(filepath.Join(target, "f"))
+		switch {
+		case tc.ok && (len(st.Failed) > 0 || string(b) != data[:50]):
+			t.Errorf("%d broken downloads: %v, content %q", tc.breaks, st.Failed, b)
+		case !tc.ok && (len(st.Failed) != 1 || !os.IsNotExist(rerr)):
+			t.Errorf("%d broken downloads: want the failure reported and no file: %v, %v", tc.breaks, st.Failed, rerr)
+		}
+	}
+}
