@@ -32,6 +32,7 @@ type runFunc func(ctx context.Context, env *env, args []string) error
 // commands is the command table, in the order --help lists them. Only
 // commands that work are listed.
 var commands = []*command{
+	backupCommand,
 	restoreCommand,
 	verifyCommand,
 	dumpConfigCommand,

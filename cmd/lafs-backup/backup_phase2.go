@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lafs-backup/lafs-backup/entrycache"
+	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/queue"
+	"github.com/lafs-backup/lafs-backup/resultfile"
+	"github.com/lafs-backup/lafs-backup/uploader"
+)
+
+// backupRun is one backup after the lock is taken and the grid accepted.
+type backupRun struct {
+	e         *env
+	o         backupOptions
+	db        *entrycache.DB
+	client    *lafsapi.Client
+	source    string
+	queuePath string
+
+	cur     entrycache.Run
+	resumed bool
+	qstats  queue.Stats
+	grid    *gridPort
+}
+
+func (b *backupRun) do(ctx context.Context) error {
+	cfg := b.e.Config
+	run, resumed, err := b.db.BeginRun(ctx, cfg.Source.Path, cfg.Operation.TryResume)
+	if err != nil {
+		return err
+	}
+	b.cur, b.resumed = run, resumed
+	if resumed {
+		b.e.Log.Warn("resuming an unfinished run", "generation", run.Generation)
+	}
+	if err := b.phaseOne(ctx); err != nil {
+		return err
+	}
+	rootCap, st, err := b.phaseTwo(ctx)
+	if err != nil {
+		return err
+	}
+	return b.finish(ctx, rootCap, st)
+}
+
+// phaseOne writes the queue unless one may be reused: --reuse-queue, or
+// resuming an unfinished run of the same source (SPEC 10.2).
+func (b *backupRun) phaseOne(ctx context.Context) error {
+	reuse := b.o.reuseQueue.Given
+	if !reuse && b.resumed && !b.o.force {
+		ok, err := queue.Reusable(b.queuePath, b.source)
+		reuse = ok && err == nil
+	}
+	if reuse {
+		b.e.Log.Info("reusing the queue", "path", b.queuePath)
+		return nil
+	}
+	st, err := writeQueue(ctx, b.e, b.queuePath, b.source)
+	b.qstats = st
+	return err
+}
+
+func (b *backupRun) phaseTwo(ctx context.Context) (string, uploader.Stats, error) {
+	cfg := b.e.Config
+	opts, err := uploaderOptions(cfg, b.e, b.source, backupName(b.source), b.o.jobs)
+	if err != nil {
+		return "", uploader.Stats{}, err
+	}
+	cache := &cachePort{ctx: context.WithoutCancel(ctx), batch: b.db.NewBatch(b.cur), now: time.Now}
+	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
+		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)
+	}}
+	up, err := uploader.New(b.grid, cache, opts)
+	if err != nil {
+		return "", uploader.Stats{}, err
+	}
+	r, err := queue.Open(b.queuePath)
+	if err != nil {
+		return "", uploader.Stats{}, err
+	}
+	stop := startProgress(ctx, b.e, up.Stats)
+	rootCap, st, err := up.Run(ctx, queueEntries{r})
+	stop()
+	if cerr := cache.Flush(); err == nil && cerr != nil {
+		err = fmt.Errorf("committing the entry cache: %w", cerr)
+	}
+	if err != nil {
+		printSummary(b.e, b.summary("", st, nil))
+		return "", st, err
+	}
+	return rootCap, st, nil
+}
+
+// finish records the backup, delivers the cap to every configured
+// destination and prints the summary. A failed destination makes the run
+// partial (exit 3), never loses the cap: it is in the backups table.
+func (b *backupRun) finish(ctx context.Context, rootCap string, st uploader.Stats) error {
+	cfg := b.e.Config
+	status := entrycache.StatusOK
+	partial := st.Incomplete() || b.qstats.Errors > 0
+	if partial {
+		status = entrycache.StatusPartial
+	}
+	name := backupName(b.source)
+	now := time.Now()
+	rec, err := b.db.RecordBackup(ctx, b.cur, entrycache.Backup{
+		Name: name, Source: cfg.Source.Path, Generation: b.cur.Generation, Cap: rootCap,
+		Started: b.cur.Started, Finished: now,
+		Entries: st.Entries, Files: st.FilesUploaded + st.FilesReused + st.FilesLIT, Bytes: st.BytesRead,
+		Status: status, Filter: settingsFromConfig(cfg).JSON(),
+	})
+	if err != nil {
+		return fmt.Errorf("recording the backup: %w", err)
+	}
+	var failed []string
+	if err := b.deliver(ctx, rec, now); err != nil {
+		b.e.Log.Error("delivering the result", "err", err)
+		failed = append(failed, err.Error())
+	}
+	sum := b.summary(rootCap, st, failed)
+	printSummary(b.e, sum)
+	if partial || len(failed) > 0 {
+		return fmt.Errorf("%w (see the summary)", errPartial)
+	}
+	return nil
+}
+
+// deliver prints the cap, appends it to append_to_file and links it into
+// append_to_lafs_dir. Every destination is tried; errors are joined.
+func (b *backupRun) deliver(ctx context.Context, rec entrycache.Backup, at time.Time) error {
+	res := b.e.Config.Destination.Result
+	if res.PrintToStdout && !b.e.JSON {
+		fmt.Fprintln(b.e.Stdout, rec.Cap)
+	}
+	var errs []error
+	if res.AppendToFile != "" {
+		l := resultfile.Line{Time: at, Generation: rec.Generation, Source: b.source, Cap: rec.Cap}
+		if err := resultfile.Append(res.AppendToFile, l); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if dir := res.AppendToLAFSDir.Value(); dir != "" {
+		if err := b.grid.check(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("append_to_lafs_dir: %w", err))
+		} else if err := b.link(ctx, dir, res.LinkNameFor(rec.Name, rec.Generation), rec.Cap); err != nil {
+			errs = append(errs, fmt.Errorf("append_to_lafs_dir: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (b *backupRun) link(ctx context.Context, dirSpec, name, rootCap string) error {
+	dir, err := resolveDirSpec(ctx, b.client, dirSpec)
+	if err != nil {
+		return err
+	}
+	c, err := lafsapi.ParseCap(rootCap)
+	if err != nil {
+		return err
+	}
+	return b.client.Link(ctx, dir, name, c)
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/lafs-backup/lafs-backup/entrycache"
+	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/queue"
+	"github.com/lafs-backup/lafs-backup/uploader"
+)
+
+// gridPort lets the uploader talk to the gateway. Caps cross this seam as
+// strings (the uploader never logs them) and are parsed back into the
+// redacting lafsapi.Cap at once.
+//
+// Before its first request it runs ready (the grid identity check), so an
+// unchanged rerun, which needs no request at all, sends none.
+type gridPort struct {
+	c     *lafsapi.Client
+	ready func(context.Context) error
+	once  sync.Once
+	err   error
+}
+
+var _ uploader.Grid = (*gridPort)(nil)
+
+func (g *gridPort) check(ctx context.Context) error {
+	g.once.Do(func() {
+		if g.ready != nil {
+			g.err = g.ready(ctx)
+		}
+	})
+	return g.err
+}
+
+func (g *gridPort) PutFile(ctx context.Context, open func() (io.ReadCloser, error), size int64) (string, error) {
+	if err := g.check(ctx); err != nil {
+		return "", err
+	}
+	c, err := g.c.UploadFile(ctx, open, size)
+	if err != nil {
+		return "", g.explain(ctx, err)
+	}
+	return c.Secret(), nil
+}
+
+func (g *gridPort) Mkdir(ctx context.Context, children map[string]uploader.Child) (string, error) {
+	if err := g.check(ctx); err != nil {
+		return "", err
+	}
+	m := make(map[string]lafsapi.Child, len(children))
+	for name, ch := range children {
+		c, err := lafsapi.ParseCap(ch.Cap)
+		if err != nil {
+			return "", fmt.Errorf("child %q: %w", name, err)
+		}
+		m[name] = lafsapi.Child{Cap: c, Metadata: ch.Metadata}
+	}
+	c, err := g.c.MkdirImmutable(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	return c.Secret(), nil
+}
+
+func (g *gridPort) Renew(ctx context.Context, capStr string) (bool, error) {
+	if err := g.check(ctx); err != nil {
+		return false, err
+	}
+	c, err := lafsapi.ParseCap(capStr)
+	if err != nil {
+		return false, err
+	}
+	res, err := g.c.Check(ctx, c, lafsapi.CheckOptions{AddLease: true})
+	if err != nil {
+		return false, err
+	}
+	return res.Healthy, nil
+}
+
+// explain adds what an operator needs to know to "not enough storage
+// servers" when the gateway does see servers: Tahoe storage servers keep the
+// partial shares of an upload whose client vanished (kill -9, lost network)
+// until the gateway's connection to them ends, and refuse the same content
+// meanwhile. Restarting the gateway releases them.
+func (g *gridPort) explain(ctx context.Context, err error) error {
+	if !errors.Is(err, lafsapi.ErrNotEnoughServers) || ctx.Err() != nil {
+		return err
+	}
+	st, serr := g.c.NodeStatus(ctx)
+	if serr != nil || len(st.ConnectedServers()) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w; the gateway sees %d connected storage servers, so an earlier upload of the same content "+
+		"that was interrupted may still hold its partial shares there: restart the gateway to release them, then rerun",
+		err, len(st.ConnectedServers()))
+}
+
+func (g *gridPort) LIT(data []byte) string { return lafsapi.LITCap(data).Secret() }
+
+// cachePort maps the uploader's cache onto one run's entrycache.Batch,
+// which already sees its own uncommitted writes.
+type cachePort struct {
+	ctx   context.Context // commits must finish even when the run is cancelled
+	batch *entrycache.Batch
+	now   func() time.Time
+}
+
+var _ uploader.Cache = (*cachePort)(nil)
+
+func (p *cachePort) Lookup(key [32]byte) (uploader.Object, bool, error) {
+	o, ok, err := p.batch.Lookup(p.ctx, key)
+	if err != nil || !ok {
+		return uploader.Object{}, ok, err
+	}
+	return uploader.Object{Cap: o.Cap, Enc: o.Enc, Probe: o.Probe, RenewedAt: o.RenewedAt}, true, nil
+}
+
+func (p *cachePort) Use(key [32]byte, renewed bool) error {
+	p.batch.Use(key)
+	if renewed {
+		p.batch.Renewed(key, p.now())
+	}
+	return nil
+}
+
+func (p *cachePort) Put(key [32]byte, obj uploader.Object, dir bool) error {
+	kind := entrycache.KindFile
+	if dir {
+		kind = entrycache.KindDir
+	}
+	now := p.now()
+	err := p.batch.Put(entrycache.Object{
+		Key: key, Cap: obj.Cap, Kind: kind, Enc: obj.Enc, Probe: obj.Probe,
+		UploadedAt: now, RenewedAt: now,
+	})
+	if err == nil && p.batch.Pending() >= commitEvery {
+		err = p.Flush()
+	}
+	return err
+}
+
+// commitEvery bounds what a kill -9 can lose even inside one huge
+// directory: the uploader also flushes after every directory.
+const commitEvery = 64
+
+func (p *cachePort) Flush() error { return p.batch.Commit(p.ctx) }
+
+// queueEntries feeds a queue file to the uploader.
+type queueEntries struct{ r *queue.Reader }
+
+func (q queueEntries) Next() (uploader.Entry, error) {
+	e, err := q.r.Next()
+	if err != nil {
+		return uploader.Entry{}, err
+	}
+	return uploader.Entry{Path: e.Path, Meta: e.Meta}, nil
+}
+
+func (q queueEntries) Close() error { return q.r.Close() }

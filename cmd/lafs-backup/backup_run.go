@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/lafs-backup/lafs-backup/config"
+	"github.com/lafs-backup/lafs-backup/entrycache"
+	"github.com/lafs-backup/lafs-backup/filter"
+	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/queue"
+	"github.com/lafs-backup/lafs-backup/source"
+	"github.com/lafs-backup/lafs-backup/uploader"
+)
+
+// runBackup is the backup command: pick the source, take the lock, phase
+// one (unless a queue is reused), phase two, then deliver the result.
+func runBackup(ctx context.Context, e *env, o backupOptions) error {
+	cfg := e.Config
+	if err := cfg.Require("backup", "source.path", "source.queue.path", "source.entry_cache.path"); err != nil {
+		return err
+	}
+	queuePath := cfg.Source.Queue.Path
+	for _, f := range []optionalString{o.queueOnly, o.reuseQueue} {
+		if f.Given && f.Value != "" {
+			queuePath = absPath(f.Value)
+		}
+	}
+	source, err := backupSource(e, o, queuePath)
+	if err != nil {
+		return err
+	}
+	unlock, err := entrycache.Lock(ctx, cfg.Source.EntryCache.Path, o.wait)
+	if err != nil {
+		return lockError(err)
+	}
+	defer unlock()
+	if o.queueOnly.Given {
+		_, err := writeQueue(ctx, e, queuePath, source)
+		return err
+	}
+	db, err := entrycache.Open(ctx, cfg.Source.EntryCache.Path, entrycache.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reportImport(e, db)
+	client, err := newClient(e, o.jobs)
+	if err != nil {
+		return err
+	}
+	b := &backupRun{e: e, o: o, db: db, client: client, source: source, queuePath: queuePath}
+	return b.do(ctx)
+}
+
+// backupSource picks the directory to back up: the source recorded in a
+// queue that --reuse-queue names, else the newest ready match of
+// source.path.
+func backupSource(e *env, o backupOptions, queuePath string) (string, error) {
+	if o.reuseQueue.Given {
+		r, err := queue.Open(queuePath)
+		if err != nil {
+			return "", fmt.Errorf("--reuse-queue: %w", err)
+		}
+		defer r.Close()
+		return r.Header().Source, nil
+	}
+	src := e.Config.Source
+	p, err := source.Pick(src.Path, source.PickOptions{MinAge: src.MinAge.D(), ReadyMarker: src.ReadyMarker, Logger: e.Log})
+	if errors.Is(err, source.ErrNoSource) {
+		return "", fmt.Errorf("%w: %v", errNoSource, err)
+	}
+	return p, err
+}
+
+// backupName is the basename of the picked source; "/" is named "root".
+func backupName(source string) string {
+	n := filepath.Base(filepath.Clean(source))
+	if n == "/" || n == "." || n == "" {
+		return "root"
+	}
+	return n
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// checkGrid refuses a gateway none of whose connected storage servers the
+// cache has seen before (SPEC 10.2), unless accepted.
+func checkGrid(ctx context.Context, c *lafsapi.Client, db *entrycache.DB, accept bool) error {
+	st, err := c.NodeStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("asking the gateway for its storage servers: %w", err)
+	}
+	if _, err := db.CheckGrid(ctx, st.ConnectedServers(), accept); err != nil {
+		if errors.Is(err, entrycache.ErrOtherGrid) {
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("%w (%v); if this really is the same grid, rerun with --accept-grid", errOtherGrid, err)}
+		}
+		return err
+	}
+	return nil
+}
+
+func reportImport(e *env, db *entrycache.DB) {
+	if info, ok := db.Imported(); ok {
+		e.Log.Warn("imported the backups list of the Python tool's database into a new one", "info", fmt.Sprintf("%+v", info))
+	}
+}
+
+// writeQueue runs phase one into path and reports it on stderr.
+func writeQueue(ctx context.Context, e *env, path, source string) (queue.Stats, error) {
+	f, err := filter.Parse(config.RuleStrings(e.Config.Filter))
+	if err != nil {
+		return queue.Stats{}, err
+	}
+	src := e.Config.Source
+	special := queue.RecordSpecial
+	if src.SpecialFiles == "skip" {
+		special = queue.SkipSpecial
+	}
+	st, err := queue.WriteFile(ctx, path, source, queue.BuildOptions{
+		Filter: f, OneFileSystem: src.OneFileSystem, SpecialFiles: special,
+		CacheDirTag: src.CachedirTag, Xattrs: src.Xattrs,
+		SkipPaths: append(entrycache.DatabaseFiles(src.EntryCache.Path), entrycache.LockPath(src.EntryCache.Path), path),
+		Logger:    e.Log,
+	})
+	if err != nil {
+		return st, err
+	}
+	fmt.Fprintf(e.Stderr, "queue: %d entries (%d dirs, %d files), %d skipped by rules, %d errors, %.1fs\n",
+		st.Entries, st.Dirs, st.Files, st.Skipped, st.Errors, st.Duration.Seconds())
+	return st, nil
+}
+
+// compressDecision builds the uploader's xz rule from the config.
+func compressDecision(cfg *config.Config) (func(string, int64) bool, error) {
+	x := cfg.Destination.Encoding.XZ
+	if !x.Enabled {
+		return nil, nil
+	}
+	s, err := filter.ParseSized(config.RuleRows(x.PathFilter), x.MinSizeOr(filter.NoMinSize))
+	if err != nil {
+		return nil, err
+	}
+	return func(rel string, size int64) bool {
+		ok, _ := s.Decide(rel, size)
+		return ok
+	}, nil
+}
+
+func uploaderOptions(cfg *config.Config, e *env, source, name string, jobs int) (uploader.Options, error) {
+	compress, err := compressDecision(cfg)
+	if err != nil {
+		return uploader.Options{}, err
+	}
+	if jobs <= 0 {
+		jobs = cfg.Operation.Jobs
+	}
+	return uploader.Options{
+		Root: source, Name: name, SourcePattern: cfg.Source.Path,
+		Jobs: jobs, Compress: compress,
+		XZ:           uploader.XZOptions{DictCap: int(cfg.Destination.Encoding.XZ.Options.DictSize)},
+		DisableDedup: cfg.Operation.DisableDeduplication,
+		TrustWindow:  cfg.Operation.Trust(),
+		Logger:       e.Log,
+		EscapePath:   queue.Escape,
+	}, nil
+}
+
+var _ = time.Second
