@@ -42,7 +42,9 @@ func (g *gridPort) PutFile(ctx context.Context, open func() (io.ReadCloser, erro
 	if err := g.check(ctx); err != nil {
 		return "", err
 	}
-	c, err := g.c.UploadFile(ctx, open, size)
+	uctx, cancel := withGrace(ctx, stopGrace)
+	defer cancel()
+	c, err := g.c.UploadFile(uctx, open, size)
 	if err != nil {
 		return "", g.explain(ctx, err)
 	}
@@ -61,7 +63,9 @@ func (g *gridPort) Mkdir(ctx context.Context, children map[string]uploader.Child
 		}
 		m[name] = lafsapi.Child{Cap: c, Metadata: ch.Metadata}
 	}
-	c, err := g.c.MkdirImmutable(ctx, m)
+	uctx, cancel := withGrace(ctx, stopGrace)
+	defer cancel()
+	c, err := g.c.MkdirImmutable(uctx, m)
 	if err != nil {
 		return "", err
 	}
@@ -81,6 +85,24 @@ func (g *gridPort) Renew(ctx context.Context, capStr string) (bool, error) {
 		return false, err
 	}
 	return res.Healthy, nil
+}
+
+// stopGrace is how long a request already sent may run on after a stop
+// signal. Cutting an upload off mid-way leaves partial shares that the
+// storage servers hold (and refuse the same content for) until the gateway
+// reconnects, so a clean stop lets uploads in flight finish; a second signal
+// exits at once.
+const stopGrace = 60 * time.Second
+
+// withGrace returns a context that ends grace after parent ends (or at
+// once when parent's deadline passes), keeping parent's values.
+func withGrace(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel() }
 }
 
 // explain adds what an operator needs to know to "not enough storage

@@ -467,3 +467,51 @@ func TestBackupResultDestinations(t *testing.T) {
 		t.Error("append_to_lafs_dir link does not point at the backup")
 	}
 }
+
+// TestBackupStopsCleanlyOnSIGINT: the first SIGINT lets uploads in flight
+// finish, commits the cache and exits 130; the rerun resumes with no gateway
+// restart and uploads only the rest.
+func TestBackupStopsCleanlyOnSIGINT(t *testing.T) {
+	g := testgrid.Shared(t)
+	proxy := testgrid.NewCountingProxy(t, g.URL())
+	s := newSite(t, proxy.URL(), "http: {retry: {attempts: 2, delay: [0.2]}}\n")
+	snap := filepath.Join(s.snaps, "snap.1")
+	const dirs, perDir = 6, 25
+	for d := 0; d < dirs; d++ {
+		for f := 0; f < perDir; f++ {
+			mustWrite(t, filepath.Join(snap, fmt.Sprintf("d%02d/f%03d.bin", d, f)), randomBytes(20_000))
+		}
+	}
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "-c", s.config, "backup")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if puts, _ := countKinds(proxy.Requests()); puts >= dirs*perDir/3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("too slow\n%s", stderr.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitSIGINT {
+		t.Fatalf("after SIGINT: %v, want exit %d\n%s", err, exitSIGINT, stderr.String())
+	}
+	before, _ := countKinds(proxy.Requests())
+	proxy.Reset()
+	code, out, errOut := s.backup(t)
+	if code != 0 {
+		t.Fatalf("rerun after SIGINT: exit %d\n%s", code, errOut)
+	}
+	after, _ := countKinds(proxy.Requests())
+	if after == 0 || after > dirs*perDir-before+8 {
+		t.Errorf("rerun uploaded %d; %d were uploaded before SIGINT, of %d", after, before, dirs*perDir)
+	}
+	rootCapOf(t, out)
+}
