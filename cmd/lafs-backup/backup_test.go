@@ -400,6 +400,10 @@ func TestBackupResumesAfterKill9(t *testing.T) {
 		if err := g.RestartGateway(); err != nil {
 			t.Fatal(err)
 		}
+		// The storage servers notice the old connections' end a little
+		// later: give this rerun the patience of the default retry delays.
+		cfg, _ := os.ReadFile(s.config)
+		os.WriteFile(s.config, []byte(strings.Replace(string(cfg), "attempts: 2, delay: [0.2]", "attempts: 5, delay: [1, 3, 8]", 1)), 0o600)
 		out, errOut, err = rerun()
 		if err != nil {
 			t.Fatalf("rerun after the gateway restart: %v\n%s", err, errOut)
@@ -421,6 +425,20 @@ func TestBackupResumesAfterKill9(t *testing.T) {
 		if len(n.Children) != perDir {
 			t.Errorf("d%02d has %d children after resume, want %d", d, len(n.Children), perDir)
 		}
+	}
+
+	// Grid identity: the same cache against another grid (the shared one)
+	// is refused as soon as a request is needed, with exit 2.
+	other := testgrid.Shared(t)
+	cfg, _ := os.ReadFile(s.config)
+	os.WriteFile(s.config, []byte(strings.Replace(string(cfg), proxy.URL(), other.URL(), 1)), 0o600)
+	mustWrite(t, filepath.Join(snap, "d00/f000.bin"), randomBytes(20_000))
+	code, _, errOut := s.backup(t)
+	if code != exitUsage || !strings.Contains(errOut, "--accept-grid") {
+		t.Errorf("backup against another grid: exit %d, want %d\n%s", code, exitUsage, errOut)
+	}
+	if code, _, errOut := s.backup(t, "--accept-grid"); code != 0 {
+		t.Errorf("with --accept-grid: exit %d\n%s", code, errOut)
 	}
 }
 
