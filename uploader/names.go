@@ -21,7 +21,7 @@ func gridName(raw string) string {
 	for i := 0; i < len(raw); {
 		r, n := utf8.DecodeRuneInString(raw[i:])
 		if r == utf8.RuneError && n == 1 {
-			writeHexByte(&b, raw[i])
+			fmt.Fprintf(&b, `\x%02x`, raw[i])
 		} else {
 			b.WriteString(raw[i : i+n])
 		}

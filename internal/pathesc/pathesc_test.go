@@ -1,0 +1,19 @@
+package pathesc
+
+import "testing"
+
+func TestEscape(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain/name.txt", "plain/name.txt"},
+		{"with space ", "with space "},
+		{"back\\slash", `back\\slash`},
+		{"new\nline\ttab\rcr", `new\nline\ttab\rcr`},
+		{"bad\xffbyte", `bad\xffbyte`},
+		{"ctl\x01", `ctl\x01`},
+		{"utf8 é ✓", "utf8 é ✓"},
+	} {
+		if got := Escape(tc.in); got != tc.want {
+			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
