@@ -41,17 +41,17 @@ func newCap(t testing.TB, dir bool) lafsapi.Cap {
 // fakeGrid is an in-memory gateway: immutable directories, files with a
 // health each, and one mutable link directory.
 type fakeGrid struct {
-	mu       sync.Mutex
-	dirs     map[string]map[string]lafsapi.Cap // dircap -> name -> child cap
-	health   map[string]lafsapi.CheckResult    // default: healthy
-	infoErr  map[string]error
-	checkErr map[string]error
-	infos    map[string]int
-	checks   map[string]int
-	opts     []lafsapi.CheckOptions
-	links    map[string]lafsapi.Cap // the link directory's children
+	mu        sync.Mutex
+	dirs      map[string]map[string]lafsapi.Cap // dircap -> name -> child cap
+	health    map[string]lafsapi.CheckResult    // default: healthy
+	infoErr   map[string]error
+	checkErr  map[string]error
+	infos     map[string]int
+	checks    map[string]int
+	opts      []lafsapi.CheckOptions
+	links     map[string]lafsapi.Cap // the link directory's children
 	unlinkErr error
-	deep     int
+	deep      int
 }
 
 func newFakeGrid() *fakeGrid {
