@@ -75,6 +75,12 @@ type Options struct {
 	// (the queue's escape, so messages and the queue agree). nil uses a
 	// built-in C-style escape.
 	EscapePath func(string) string
+	// LinkCandidates, when set, says whether a multiply-linked file's
+	// (dev, ino) may have another link inside this walk; only those are
+	// kept in the hardlink table. Snapshots made with rsync --link-dest
+	// have nearly every file linked to older snapshots, outside the walk:
+	// without this the table holds a path per file. nil keeps every one.
+	LinkCandidates func(dev, ino uint64) bool
 }
 
 func (o Options) withDefaults() (Options, error) {

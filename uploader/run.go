@@ -74,7 +74,7 @@ type result struct {
 func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
 	c := &counters{start: u.opts.Now()}
 	u.cur.Store(c)
-	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(), flights: newFlights()}
+	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights()}
 	defer func() {
 		c.mu.Lock()
 		c.end = u.opts.Now()

@@ -50,12 +50,13 @@ type devIno struct{ dev, ino uint64 }
 type tree struct {
 	open    map[string]*dirState
 	links   map[devIno]string
+	cand    func(dev, ino uint64) bool // nil: every multiply-linked file
 	pending int
 	root    *node
 }
 
-func newTree() *tree {
-	return &tree{open: map[string]*dirState{}, links: map[devIno]string{}}
+func newTree(cand func(dev, ino uint64) bool) *tree {
+	return &tree{open: map[string]*dirState{}, links: map[devIno]string{}, cand: cand}
 }
 
 func kindOf(t fsmeta.Type) (nodeKind, bool) {
@@ -148,6 +149,9 @@ func (t *tree) add(e Entry) (*node, bool, error) {
 // members at it.
 func (t *tree) hardlink(n *node) {
 	k := devIno{n.meta.Dev, n.meta.Ino}
+	if t.cand != nil && !t.cand(k.dev, k.ino) {
+		return
+	}
 	if first, ok := t.links[k]; ok {
 		n.hardlink = first
 		return

@@ -71,6 +71,12 @@ func (b *backupRun) phaseTwo(ctx context.Context) (string, uploader.Stats, error
 	if err != nil {
 		return "", uploader.Stats{}, err
 	}
+	// Only (dev, ino) pairs linked twice inside this walk need the
+	// hardlink table (rsync --link-dest trees link nearly every file to
+	// older snapshots).
+	if opts.LinkCandidates, err = queue.LinkGroups(b.queuePath); err != nil {
+		return "", uploader.Stats{}, err
+	}
 	cache := &cachePort{ctx: context.WithoutCancel(ctx), batch: b.db.NewBatch(b.cur), now: time.Now}
 	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
 		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)

@@ -105,6 +105,11 @@ func TestBackupFirstRunThenUnchangedRerunSendsNothing(t *testing.T) {
 	s := newSite(t, proxy.URL(), "")
 	snap := filepath.Join(s.snaps, "snap.1")
 	mixedTree(t, snap)
+	// A hardlink group inside the walk, and a file whose other link is
+	// outside it (rsync --link-dest): only the first is a group.
+	os.Link(filepath.Join(snap, "etc/app.conf"), filepath.Join(snap, "data/app.conf.hard"))
+	mustWrite(t, filepath.Join(s.dir, "older/kept.txt"), []byte("linked from an older snapshot"))
+	os.Link(filepath.Join(s.dir, "older/kept.txt"), filepath.Join(snap, "data/kept.txt"))
 
 	code, out, errOut := s.backup(t)
 	if code != 0 {
@@ -136,6 +141,20 @@ func TestBackupFirstRunThenUnchangedRerunSendsNothing(t *testing.T) {
 		t.Errorf("app.conf edge metadata: %v", conf.Metadata)
 	}
 	assertXZDecodes(t, c, conf.ReadCap, bytes.Repeat([]byte("key = value\n"), 500))
+	hard, err := c.Info(ctx, root, "snap.1", "data", "app.conf.hard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hard.Metadata["hardlink"] != base64.StdEncoding.EncodeToString([]byte("etc/app.conf")) || conf.Metadata["hardlink"] != nil {
+		t.Errorf("hardlink group: app.conf.hard %v, app.conf %v", hard.Metadata["hardlink"], conf.Metadata["hardlink"])
+	}
+	kept, err := c.Info(ctx, root, "snap.1", "data", "kept.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.Metadata["hardlink"] != nil {
+		t.Errorf("a file linked only outside the walk got hardlink metadata: %v", kept.Metadata)
+	}
 	rnd, err := c.Info(ctx, root, "snap.1", "data", "random.bin")
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +343,6 @@ func assertXZDecodes(t *testing.T, c *lafsapi.Client, fc lafsapi.Cap, want []byt
 	}
 }
 
-var _ = base64.StdEncoding
 
 // buildBinary builds the command once per test binary.
 func buildBinary(t *testing.T) string {

@@ -1,0 +1,52 @@
+package queue
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestLinkGroups: files linked twice inside the walk are candidates; a file
+// whose only other link is outside the walk (rsync --link-dest) is not.
+func TestLinkGroups(t *testing.T) {
+	base := t.TempDir()
+	src := filepath.Join(base, "snap")
+	outside := filepath.Join(base, "older")
+	for _, d := range []string{src, outside, filepath.Join(src, "d")} {
+		os.MkdirAll(d, 0o755)
+	}
+	write := func(p string) {
+		if err := os.WriteFile(p, []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(src, "a"))
+	os.Link(filepath.Join(src, "a"), filepath.Join(src, "d", "a2")) // group inside
+	write(filepath.Join(outside, "b"))
+	os.Link(filepath.Join(outside, "b"), filepath.Join(src, "b")) // other link outside
+	write(filepath.Join(src, "plain"))
+
+	q := filepath.Join(base, "queue")
+	if _, err := WriteFile(context.Background(), q, src, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cand, err := LinkGroups(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{{"a", true}, {"d/a2", true}, {"b", false}, {"plain", false}} {
+		var st unix.Stat_t
+		if err := unix.Lstat(filepath.Join(src, tc.name), &st); err != nil {
+			t.Fatal(err)
+		}
+		if got := cand(uint64(st.Dev), st.Ino); got != tc.want {
+			t.Errorf("%s: candidate %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
