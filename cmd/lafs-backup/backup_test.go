@@ -343,7 +343,6 @@ func assertXZDecodes(t *testing.T, c *lafsapi.Client, fc lafsapi.Cap, want []byt
 	}
 }
 
-
 // buildBinary builds the command once per test binary.
 func buildBinary(t *testing.T) string {
 	t.Helper()
