@@ -257,3 +257,28 @@ func TestByteLimiterWaitsInBurstPieces(t *testing.T) {
 		t.Fatalf("sent %d bytes, largest read %d (burst 1000)", len(f.bodies[0]), src.max.Load())
 	}
 }
+
+// hangUp closes the connection without an answer, as a gateway that is
+// going down does.
+func hangUp(w http.ResponseWriter, _ *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+// TestRestartedGatewayIsRetried: a 500 is final, except right after the
+// gateway could not be reached, when a restarted gateway answers 500 until
+// it has reconnected to its storage servers.
+func TestRestartedGatewayIsRetried(t *testing.T) {
+	restarting := "Traceback (most recent call last):\nbuiltins.AssertionError:"
+	f, c, _ := serve(t, lafsapi.Options{Attempts: 4}, hangUp, status(500, restarting), status(200, fakeCHK))
+	got, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100))
+	if err != nil || got.Secret() != fakeCHK || f.count() != 3 {
+		t.Fatalf("err=%v requests=%d, want success on the third", err, f.count())
+	}
+	f, c, _ = serve(t, lafsapi.Options{Attempts: 4}, status(500, restarting), status(200, fakeCHK))
+	if _, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100)); err == nil || f.count() != 1 {
+		t.Fatalf("err=%v requests=%d: a 500 without a network error before it must stay final", err, f.count())
+	}
+}

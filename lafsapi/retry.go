@@ -3,6 +3,7 @@ package lafsapi
 import (
 	"context"
 	"math/rand/v2"
+	"net/http"
 	"time"
 )
 
@@ -43,11 +44,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 // retry runs attempt until it succeeds, fails finally, or the attempts run
 // out. attempt reports an *Error (without Attempts) or nil.
 func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Error) error {
+	reconnected := false // an earlier attempt could not reach the gateway
 	for n := 1; ; n++ {
 		e := attempt(n)
 		if e == nil {
 			return nil
 		}
+		restarting := reconnected && e.Status == http.StatusInternalServerError
+		reconnected = reconnected || (e.Status == 0 && e.Err != nil)
 		e.Op, e.Attempts = op, n
 		if ctx.Err() != nil {
 			if e.Status == 0 {
@@ -55,7 +59,10 @@ func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Erro
 			}
 			return e
 		}
-		if e.final || !retryable(e.Status, e.Err) || n >= c.opts.Attempts {
+		// A gateway that has just restarted answers 500 (an assertion in
+		// its uploader) until it has reconnected to the storage servers:
+		// after a network error, a 500 is worth another attempt.
+		if e.final || !(retryable(e.Status, e.Err) || restarting) || n >= c.opts.Attempts {
 			return e
 		}
 		d := c.opts.retryDelay(n)
