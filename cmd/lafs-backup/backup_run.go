@@ -20,6 +20,7 @@ import (
 // one (unless a queue is reused), phase two, then deliver the result.
 func runBackup(ctx context.Context, e *env, o backupOptions) error {
 	cfg := e.Config
+	applyBackupConfig(cfg, &o)
 	if err := cfg.Require("backup", "source.path", "source.queue.path", "source.entry_cache.path"); err != nil {
 		return err
 	}
@@ -54,6 +55,17 @@ func runBackup(ctx context.Context, e *env, o backupOptions) error {
 	}
 	b := &backupRun{e: e, o: o, db: db, client: client, source: source, queuePath: queuePath}
 	return b.do(ctx)
+}
+
+// applyBackupConfig merges the operation keys that mirror flags: a flag
+// turns a key on, a key set in the config turns the flag on (the original
+// let -r silently override operation.try_resume; here either enables it).
+func applyBackupConfig(cfg *config.Config, o *backupOptions) {
+	op := &cfg.Operation
+	o.queueOnly.Given = o.queueOnly.Given || op.QueueOnly
+	o.reuseQueue.Given = o.reuseQueue.Given || op.ReuseQueue
+	op.TryResume = op.TryResume || o.tryResume
+	op.DisableDeduplication = op.DisableDeduplication || o.disableDedup
 }
 
 // backupSource picks the directory to back up: the source recorded in a

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lafs-backup/lafs-backup/config"
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/testgrid"
@@ -661,5 +662,39 @@ func TestBackupQueueOnFullDisk(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(small); len(entries) != 1 {
 		t.Errorf("temp files left on the full disk: %d entries", len(entries))
+	}
+}
+
+func TestBackupConfigKeysMirrorFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    backupOptions
+		ops  string
+		want func(o backupOptions, c *config.Config) bool
+	}{
+		{"queue_only key", backupOptions{}, "operation: {queue_only: true}", func(o backupOptions, c *config.Config) bool { return o.queueOnly.Given }},
+		{"reuse_queue key", backupOptions{}, "operation: {reuse_queue: true}", func(o backupOptions, c *config.Config) bool { return o.reuseQueue.Given }},
+		{"try_resume key without -r", backupOptions{}, "operation: {try_resume: true}", func(o backupOptions, c *config.Config) bool { return c.Operation.TryResume }},
+		{"-r without the key", backupOptions{tryResume: true}, "", func(o backupOptions, c *config.Config) bool { return c.Operation.TryResume }},
+		{"--disable-deduplication", backupOptions{disableDedup: true}, "", func(o backupOptions, c *config.Config) bool { return c.Operation.DisableDeduplication }},
+		{"defaults", backupOptions{}, "", func(o backupOptions, c *config.Config) bool {
+			return !o.queueOnly.Given && !o.reuseQueue.Given && !c.Operation.TryResume && !c.Operation.DisableDeduplication
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := []string{}
+			if tc.ops != "" {
+				files = append(files, writeFile(t, "c.yaml", tc.ops+"\n"))
+			}
+			c, _, err := config.Load(files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := tc.o
+			applyBackupConfig(c, &o)
+			if !tc.want(o, c) {
+				t.Errorf("after applyBackupConfig: %+v / %+v", o, c.Operation)
+			}
+		})
 	}
 }

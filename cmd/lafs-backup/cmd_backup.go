@@ -24,12 +24,18 @@ run (Ctrl-C, kill, lost network) is resumed by running the same command again.`,
 		fs.Var(&o.reuseQueue, "reuse-queue", "upload from an existing complete queue (at `PATH` if given) without walking")
 		fs.BoolVar(&o.force, "f", false, "rebuild the queue even when a fresh one could be reused")
 		fs.BoolVar(&o.force, "force-queue-rebuild", false, "same as -f")
+		fs.BoolVar(&o.disableDedup, "disable-deduplication", false, "upload everything even when the entry cache knows it (operation.disable_deduplication)")
+		fs.BoolVar(&o.tryResume, "r", false, "continue the generation of an unfinished run of this source (operation.try_resume)")
+		fs.BoolVar(&o.tryResume, "try-resume", false, "same as -r")
 		fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` for another run's lock instead of exiting with code 4")
 		fs.BoolVar(&o.acceptGrid, "accept-grid", false, "accept a gateway whose storage servers the entry cache has never seen")
 		fs.IntVar(&o.jobs, "jobs", 0, "concurrent uploads (default operation.jobs)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return &usageError{fmt.Sprintf("backup takes no arguments, got %q", args[0])}
+			}
+			if o.force && o.reuseQueue.Given {
+				return &usageError{"-f/--force-queue-rebuild and --reuse-queue contradict each other"}
 			}
 			return runBackup(ctx, e, o)
 		}
@@ -39,6 +45,8 @@ run (Ctrl-C, kill, lost network) is resumed by running the same command again.`,
 type backupOptions struct {
 	queueOnly, reuseQueue optionalString
 	force                 bool
+	disableDedup          bool
+	tryResume             bool
 	wait                  time.Duration
 	acceptGrid            bool
 	jobs                  int
