@@ -103,6 +103,7 @@ type Operation struct {
 	Jobs                 int        `yaml:"jobs"`
 	TrustDays            float64    `yaml:"trust_days"`
 	AcceptGrid           bool       `yaml:"accept_grid"`
+	DebugSocket          string     `yaml:"debug_socket" cfg:"path"` // "" = off
 	Timeouts             Timeouts   `yaml:"timeouts"`
 	RateLimit            RateLimits `yaml:"rate_limit"`
 }

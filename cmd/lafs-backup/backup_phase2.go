@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/entrycache"
+	"github.com/lafs-backup/lafs-backup/internal/debugsock"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/queue"
 	"github.com/lafs-backup/lafs-backup/resultfile"
@@ -90,6 +91,14 @@ func (b *backupRun) phaseTwo(ctx context.Context) (string, uploader.Stats, error
 		return "", uploader.Stats{}, err
 	}
 	stop := startProgress(ctx, b.e, up.Stats)
+	if sock := cfg.Operation.DebugSocket; sock != "" {
+		stopSock, err := debugsock.Serve(sock, func() any { return progressObject(up.Stats()) })
+		if err != nil {
+			b.e.Log.Warn("debug socket not started", "err", err)
+		} else {
+			defer stopSock()
+		}
+	}
 	rootCap, st, err := up.Run(ctx, queueEntries{r})
 	stop()
 	if cerr := cache.Flush(); err == nil && cerr != nil {

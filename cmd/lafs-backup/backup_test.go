@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -510,7 +513,10 @@ func TestBackupResultDestinations(t *testing.T) {
 func TestBackupStopsCleanlyOnSIGINT(t *testing.T) {
 	g := testgrid.Shared(t)
 	proxy := testgrid.NewCountingProxy(t, g.URL())
+	sock := filepath.Join(t.TempDir(), "debug.sock")
 	s := newSite(t, proxy.URL(), "http: {retry: {attempts: 2, delay: [0.2]}}\n")
+	cfg, _ := os.ReadFile(s.config)
+	os.WriteFile(s.config, []byte(strings.Replace(string(cfg), "operation: {jobs: 2}", "operation: {jobs: 2, debug_socket: "+sock+"}", 1)), 0o600)
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 6, 25
 	for d := 0; d < dirs; d++ {
@@ -534,8 +540,24 @@ func TestBackupStopsCleanlyOnSIGINT(t *testing.T) {
 			t.Fatalf("too slow\n%s", stderr.String())
 		}
 	}
+	// The debug socket answers with the run's progress (no caps).
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	resp, err := hc.Get("http://x/status")
+	if err != nil {
+		t.Fatalf("debug socket: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"files_uploaded"`) || strings.Contains(string(body), "URI:") {
+		t.Errorf("debug socket /status: %s", body)
+	}
 	cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
+	err = cmd.Wait()
+	if _, serr := os.Lstat(sock); !os.IsNotExist(serr) {
+		t.Errorf("debug socket left behind after the run: %v", serr)
+	}
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitSIGINT {
 		t.Fatalf("after SIGINT: %v, want exit %d\n%s", err, exitSIGINT, stderr.String())
 	}
