@@ -69,7 +69,7 @@ func (r CheckResult) Worst() Flags {
 }
 
 // Check checks targets (and renews their leases when o.AddLease) and
-// records the outcome in db: every backup whose tree answered gets
+// records the outcome in db (which may be nil: nothing is recorded): every backup whose tree answered gets
 // checked_at, healthy_at only when all of it was healthy, and
 // leases_renewed_at when add-lease reached its whole tree; the cache rows
 // of healthy, renewed backups get renewed_at (MarkGenerationsRenewed), so
@@ -110,8 +110,8 @@ func checkRenew(ctx context.Context, grid Grid, targets []Target, o CheckOptions
 	}
 	res.Stats, res.Flags = rr.Stats, rr.Roots
 	n := newestOK(targets)
-	if o.LeasesOnly || n < 0 {
-		return nil
+	if o.LeasesOnly || n < 0 || rr.Roots[n]&FlagIncomplete != 0 {
+		return nil // nothing to prove, or already known unreadable
 	}
 	// The deep-check proves the newest backup reachable through the
 	// gateway's own walk. Objects the renewal already judged are not
@@ -198,6 +198,9 @@ func renewMutable(ctx context.Context, grid Grid, o CheckOptions) []Flags {
 // record writes the marks of each known backup. One failing mark does not
 // stop the others.
 func record(ctx context.Context, db *entrycache.DB, targets []Target, flags []Flags, addLease bool, at time.Time) error {
+	if db == nil {
+		return nil
+	}
 	var errs []error
 	var gens []int64
 	done := map[int64]bool{}

@@ -39,7 +39,7 @@ func resolveBackup(ctx context.Context, e *env, arg string) (backupRef, error) {
 		defer f.Close()
 		return capFrom(ctx, e, f, arg[1:])
 	case strings.HasPrefix(arg, "URI:"):
-		e.Log.Warn("a cap given on the command line can be read by every local user (ps, /proc); pass it on stdin (-) or in a file (@FILE)")
+		warnArgvCap(e)
 		c, err := lafsapi.ParseCap(arg)
 		if err != nil {
 			return backupRef{}, &usageError{fmt.Sprintf("BACKUP: %v", err)}
@@ -132,4 +132,84 @@ func openCacheReadOnly(ctx context.Context, e *env) (*entrycache.DB, error) {
 		return nil, fmt.Errorf("entry cache: %w", err)
 	}
 	return db, nil
+}
+
+func warnArgvCap(e *env) {
+	e.Log.Warn("a cap given on the command line can be read by every local user (ps, /proc); pass it on stdin (-) or in a file (@FILE)")
+}
+
+// recordedBackups resolves a BACKUP argument to the backups rows it names,
+// for commands that act on recorded backups (cleanup). A cap names every
+// backup recorded with it (an unchanged rerun repeats the cap of the run
+// before); "-" and "@FILE" give any number of caps, one per line; gen:N
+// and names are looked up as resolveBackup does. A cap no backup holds is
+// warned about (without the cap) and names nothing.
+func recordedBackups(ctx context.Context, e *env, db *entrycache.DB, arg string) ([]entrycache.Backup, error) {
+	var caps []lafsapi.Cap
+	switch {
+	case arg == "-":
+		cs, err := readCaps(e.Stdin, "standard input")
+		if err != nil {
+			return nil, err
+		}
+		caps = cs
+	case strings.HasPrefix(arg, "@"):
+		f, err := os.Open(arg[1:])
+		if err != nil {
+			return nil, fmt.Errorf("BACKUP %s: %w", arg, err)
+		}
+		defer f.Close()
+		if caps, err = readCaps(f, arg[1:]); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(arg, "URI:"):
+		warnArgvCap(e)
+		c, err := lafsapi.ParseCap(arg)
+		if err != nil {
+			return nil, &usageError{fmt.Sprintf("BACKUP: %v", err)}
+		}
+		caps = []lafsapi.Cap{c}
+	default:
+		b, err := lookupBackup(ctx, db, arg)
+		if err != nil {
+			return nil, err
+		}
+		return []entrycache.Backup{b}, nil
+	}
+	var out []entrycache.Backup
+	for _, c := range caps {
+		bs, err := db.Backups(ctx, entrycache.BackupFilter{Cap: c.Secret()})
+		if err != nil {
+			return nil, err
+		}
+		if len(bs) == 0 {
+			e.Log.Warn("no recorded backup has this cap; nothing to do for it", "cap", c)
+		}
+		out = append(out, bs...)
+	}
+	return out, nil
+}
+
+// readCaps reads one cap per non-empty line of r.
+func readCaps(r io.Reader, what string) ([]lafsapi.Cap, error) {
+	sc := bufio.NewScanner(r)
+	var caps []lafsapi.Cap
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		c, err := lafsapi.ParseCap(line)
+		if err != nil {
+			return nil, &usageError{fmt.Sprintf("BACKUP from %s, line %d: %v", what, n, err)}
+		}
+		caps = append(caps, c)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("BACKUP from %s: %w", what, err)
+	}
+	if len(caps) == 0 {
+		return nil, &usageError{fmt.Sprintf("BACKUP from %s: no cap", what)}
+	}
+	return caps, nil
 }

@@ -33,6 +33,9 @@ type runFunc func(ctx context.Context, env *env, args []string) error
 // commands that work are listed.
 var commands = []*command{
 	backupCommand,
+	listCommand,
+	cleanupCommand,
+	checkCommand,
 	restoreCommand,
 	verifyCommand,
 	dumpConfigCommand,
