@@ -42,8 +42,9 @@ type CheckOptions struct {
 	Mutable []lafsapi.Cap
 	// Report receives every problem; Problem.Root indexes the targets, or
 	// is -1-i for Mutable[i]. Calls are serialised.
-	Report func(Problem)
-	Now    func() time.Time // default time.Now
+	Report   func(Problem)
+	Progress *Progress
+	Now      func() time.Time // default time.Now
 }
 
 // CheckResult is what Check found.
@@ -104,7 +105,8 @@ func checkRenew(ctx context.Context, grid Grid, targets []Target, o CheckOptions
 	for i, t := range targets {
 		caps[i] = t.Cap
 	}
-	rr, err := Renew(ctx, grid, caps, RenewOptions{Jobs: o.Jobs, AddLease: o.AddLease, Repair: o.Repair, Report: o.Report})
+	rr, err := Renew(ctx, grid, caps, RenewOptions{Jobs: o.Jobs, AddLease: o.AddLease, Repair: o.Repair,
+		Report: o.Report, Progress: o.Progress})
 	if err != nil {
 		return err
 	}
@@ -122,7 +124,8 @@ func checkRenew(ctx context.Context, grid Grid, targets []Target, o CheckOptions
 			o.Report(p)
 		}
 	}
-	_, f, err := DeepCheck(ctx, grid, targets[n].Cap, DeepCheckOptions{AddLease: o.AddLease, Repair: o.Repair, Root: n, Report: report})
+	_, f, err := DeepCheck(ctx, grid, targets[n].Cap, DeepCheckOptions{AddLease: o.AddLease, Repair: o.Repair, Root: n,
+		Report: report, Progress: o.Progress})
 	if err != nil {
 		return err
 	}
@@ -161,7 +164,8 @@ func newestOK(targets []Target) int {
 
 func checkDeep(ctx context.Context, grid Grid, targets []Target, o CheckOptions, res *CheckResult) error {
 	for i, t := range targets {
-		st, f, err := DeepCheck(ctx, grid, t.Cap, DeepCheckOptions{AddLease: o.AddLease, Repair: o.Repair, Root: i, Report: o.Report})
+		st, f, err := DeepCheck(ctx, grid, t.Cap, DeepCheckOptions{AddLease: o.AddLease, Repair: o.Repair, Root: i,
+			Report: o.Report, Progress: o.Progress})
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ type DeepCheckOptions struct {
 	Repair   bool
 	Root     int           // Problem.Root of what is reported
 	Report   func(Problem) // nil drops problems
+	Progress *Progress
 }
 
 // DeepCheck checks every object below root with one t=stream-deep-check
@@ -37,6 +38,9 @@ func DeepCheck(ctx context.Context, grid Grid, root lafsapi.Cap, o DeepCheckOpti
 			return nil
 		}
 		st.Objects++
+		if o.Progress != nil {
+			o.Progress.Deep.Add(1)
+		}
 		path := strings.Join(u.Path, "/")
 		if u.Type == "unknown" || u.Cap.IsZero() {
 			flags |= FlagUnrecoverable

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 )
@@ -54,6 +55,26 @@ func (s *Stats) add(o Stats) {
 	s.Requests += o.Requests
 }
 
+// Progress counts work as it happens, for a status line; read it at any
+// time. A nil *Progress counts nothing.
+type Progress struct {
+	Reached atomic.Int64 // distinct objects the walk reached
+	Checked atomic.Int64 // of those, objects whose check answered (or needed none: LIT)
+	Deep    atomic.Int64 // objects reported by deep-checks
+}
+
+func (p *Progress) reached() {
+	if p != nil {
+		p.Reached.Add(1)
+	}
+}
+
+func (p *Progress) checked() {
+	if p != nil {
+		p.Checked.Add(1)
+	}
+}
+
 // RenewOptions configure Renew.
 type RenewOptions struct {
 	Jobs     int  // directory reads and checks in flight, each; default 4
@@ -61,7 +82,8 @@ type RenewOptions struct {
 	Repair   bool // also repair unhealthy objects
 	// Report receives each problem (and each repair) as it is found; calls
 	// are serialised. Nil drops them.
-	Report func(Problem)
+	Report   func(Problem)
+	Progress *Progress
 }
 
 // RenewResult is what Renew found.
@@ -82,7 +104,7 @@ func Renew(ctx context.Context, grid Grid, roots []lafsapi.Cap, o RenewOptions) 
 	}
 	g := newGraph()
 	r := &renewer{grid: grid, opts: o, g: g}
-	w := &walker{grid: grid, g: g, jobs: o.Jobs, visit: r.check, problem: r.walkProblem}
+	w := &walker{grid: grid, g: g, jobs: o.Jobs, visit: r.check, problem: r.walkProblem, progress: o.Progress}
 	if err := w.run(ctx, roots); err != nil {
 		return RenewResult{}, err
 	}
@@ -112,6 +134,7 @@ func (r *renewer) report(p Problem) {
 
 // check checks one newly reached object.
 func (r *renewer) check(ctx context.Context, it item) {
+	defer r.opts.Progress.checked()
 	if it.cap.IsLIT() {
 		r.mu.Lock()
 		r.stats.Healthy++

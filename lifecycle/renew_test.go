@@ -44,12 +44,16 @@ func generations(t *testing.T, f *fakeGrid, k int) (roots []lafsapi.Cap, shared 
 func TestRenewChecksEachDistinctObjectOnce(t *testing.T) {
 	f := newFakeGrid()
 	roots, _, distinct := generations(t, f, 5)
-	res, err := Renew(context.Background(), f, roots, RenewOptions{Jobs: 3, AddLease: true})
+	var prog Progress
+	res, err := Renew(context.Background(), f, roots, RenewOptions{Jobs: 3, AddLease: true, Progress: &prog})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Objects != int64(distinct) {
 		t.Errorf("objects %d, want %d", res.Objects, distinct)
+	}
+	if prog.Reached.Load() != int64(distinct) || prog.Checked.Load() != int64(distinct) {
+		t.Errorf("progress: %d reached, %d checked", prog.Reached.Load(), prog.Checked.Load())
 	}
 	for c, n := range f.infos {
 		if n != 1 {

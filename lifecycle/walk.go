@@ -54,7 +54,8 @@ type walker struct {
 	jobs  int
 	visit func(ctx context.Context, it item)
 	// problem reports an object that could not be walked or is unknown.
-	problem func(it item, name string, f Flags, err error)
+	problem  func(it item, name string, f Flags, err error)
+	progress *Progress
 }
 
 // run walks from roots. It returns only ctx's error: problems go to
@@ -91,6 +92,7 @@ func (w *walker) run(ctx context.Context, roots []lafsapi.Cap) error {
 		if !isNew {
 			continue
 		}
+		w.progress.reached()
 		it := item{cap: r, id: id, root: i, dir: r.IsDir()}
 		if it.dir {
 			q.push(it)
@@ -159,6 +161,7 @@ func (w *walker) readDir(ctx context.Context, q *dirQueue, it item, emit func(it
 		if !isNew {
 			continue
 		}
+		w.progress.reached()
 		child := item{cap: ch.Cap, id: id, root: it.root, path: &pathRef{it.path, name}, dir: ch.IsDir()}
 		if child.dir {
 			q.push(child)

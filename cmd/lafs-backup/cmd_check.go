@@ -115,7 +115,10 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 		LeasesOnly: o.leasesOnly, Jobs: o.jobs, Report: rep.problem}
 	opts.Mutable = mutableDirs(ctx, e, client, rep)
 	start := time.Now()
+	opts.Progress = new(lifecycle.Progress)
+	rep.stop = startStatus(e.Stderr, func() string { return checkStatus(opts.Progress, start) })
 	res, err := lifecycle.Check(ctx, client, db, targets, opts)
+	rep.stopStatus()
 	if err != nil && ctx.Err() != nil {
 		return err
 	}
@@ -215,6 +218,7 @@ func mutableDirs(ctx context.Context, e *env, client *lafsapi.Client, rep *check
 type checkReporter struct {
 	e             *env
 	targets       []lifecycle.Target
+	stop          func() // the status line's
 	mu            sync.Mutex
 	mutableFailed bool
 }
@@ -230,9 +234,35 @@ func (r *checkReporter) label(root int) string {
 	return fmt.Sprintf("BACKUP #%d", root+1)
 }
 
+// checkStatus is the status line on a terminal.
+func checkStatus(p *lifecycle.Progress, start time.Time) string {
+	secs := max(time.Since(start).Seconds(), 0.001)
+	s := fmt.Sprintf("check: %d objects reached, %d checked (%.0f/s)", p.Reached.Load(), p.Checked.Load(),
+		float64(p.Checked.Load())/secs)
+	if d := p.Deep.Load(); d > 0 {
+		s += fmt.Sprintf(", %d deep-checked", d)
+	}
+	return s
+}
+
+// stopStatus erases the status line for good (problems would mix with it).
+func (r *checkReporter) stopStatus() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked()
+}
+
+func (r *checkReporter) stopLocked() {
+	if r.stop != nil {
+		r.stop()
+		r.stop = nil
+	}
+}
+
 func (r *checkReporter) problem(p lifecycle.Problem) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.stopLocked()
 	path := pathesc.Escape(p.Path)
 	if path == "" {
 		path = "."

@@ -292,6 +292,34 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 		}
 	})
 
+	t.Run("cleanup -e -n lists what only the removed backups reach", func(t *testing.T) {
+		want := map[string]bool{}
+		for k, si := range cs.si {
+			if k[0] <= '2' && si != "" {
+				want[si] = true
+			}
+		}
+		for k, si := range cs.si {
+			if k[0] > '2' {
+				delete(want, si)
+			}
+		}
+		file := filepath.Join(t.TempDir(), "sis.txt")
+		code, out, errOut := s.run(t, "cleanup", "--keep-last", "2", "-e="+file, "-n")
+		if code != 0 || out != "" {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		data, _ := os.ReadFile(file)
+		got := strings.Fields(string(data))
+		slices.Sort(got)
+		if !slices.Equal(got, slices.Sorted(mapKeys(want))) || len(got) == 0 {
+			t.Errorf("storage indexes %v\nwant %v", got, slices.Sorted(mapKeys(want)))
+		}
+		if n := len(mustBackups(t, openDB(t, s.site))); n != 5 {
+			t.Errorf("-n removed backups: %d left", n)
+		}
+	})
+
 	dbBefore := generationCounts(t, s.site)
 	resultBefore, _ := os.ReadFile(s.resultFile)
 	t.Run("cleanup --dry-run", func(t *testing.T) {
@@ -350,6 +378,36 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 		}
 		if code, out, _ := s.run(t, "list"); code != 0 || strings.Count(out, "\n") != 3 {
 			t.Errorf("list after cleanup:\n%s", lafsapi.RedactCaps(out))
+		}
+	})
+
+	t.Run("check -a and --all deep-check", func(t *testing.T) {
+		// gen:5 renewed now, so gen:4 is the one renewed longest ago.
+		if code, out, errOut := s.run(t, "check", "gen:5"); code != 0 || out != "" {
+			t.Fatalf("check gen:5: exit %d\n%s\n%s", code, out, errOut)
+		}
+		before := map[int64]time.Time{}
+		for _, b := range mustBackups(t, openDB(t, s.site)) {
+			before[b.Generation] = b.LeasesRenewedAt
+		}
+		proxy.Reset()
+		if code, _, errOut := s.run(t, "check", "-a"); code != 0 || !strings.Contains(errOut, "check: 1 backups") {
+			t.Fatalf("check -a: exit %d\n%s", code, errOut)
+		}
+		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {
+			t.Errorf("check -a sent %d deep-checks", n)
+		}
+		for _, b := range mustBackups(t, openDB(t, s.site)) {
+			if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == 4) {
+				t.Errorf("check -a: gen %d renewal moved: %v", b.Generation, moved)
+			}
+		}
+		proxy.Reset()
+		if code, _, errOut := s.run(t, "check", "--all"); code != 0 {
+			t.Fatalf("check --all: exit %d\n%s", code, errOut)
+		}
+		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 2 {
+			t.Errorf("check --all sent %d deep-checks for 2 backups", n)
 		}
 	})
 
