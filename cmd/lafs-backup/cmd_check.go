@@ -19,7 +19,7 @@ import (
 var checkCommand = &command{
 	Name:    "check",
 	Summary: "renew the leases of every kept backup and report unhealthy objects",
-	Usage:   "[BACKUP...] [-a | --all] [--no-lease] [--repair] [--leases-only] [--max-age DURATION] [--jobs N]",
+	Usage:   "[BACKUP...] [-a | --all] [--no-lease] [--repair] [--leases-only] [--max-age DURATION] [--jobs N] [--accept-grid]",
 	Help: `Without arguments, check renews the leases of everything the recorded backups
 reach, the scalable way: every distinct directory is read once (unchanged
 subtrees are shared between generations, so keeping many costs little
@@ -39,7 +39,9 @@ repaired, leases renewed, and the age of the newest successful backup and
 of the oldest lease renewal. A backup is marked checked when its check
 answered, healthy only when everything in it was, and renewed when
 add-lease reached its whole tree; one failing backup does not stop the
-others. check takes no lock: it never blocks a backup.
+others. check takes no lock: it never blocks a backup. Like backup, it
+refuses (exit 2) a gateway whose storage servers the entry cache has never
+seen, where every backup would look lost, unless --accept-grid.
 
 Exit 0 when everything is healthy; 6 when something is unhealthy but
 recoverable (one storage node down is normal), or with --max-age when the
@@ -54,6 +56,7 @@ failed to answer.`,
 		fs.BoolVar(&o.all, "all", false, "deep-check every backup, one after the other")
 		fs.BoolVar(&o.leasesOnly, "leases-only", false, "renew leases without the deep-check of the newest backup")
 		fs.DurationVar(&o.maxAge, "max-age", 0, "exit 6 when the newest backup or the oldest lease renewal is older than `DURATION`")
+		fs.BoolVar(&o.acceptGrid, "accept-grid", false, "accept a gateway whose storage servers the entry cache has never seen")
 		fs.IntVar(&o.jobs, "jobs", 0, "`N` directory reads and N checks in flight (default operation.jobs)")
 		return func(ctx context.Context, e *env, args []string) error {
 			o.args = args
@@ -80,6 +83,7 @@ type checkOptions struct {
 	all        bool
 	leasesOnly bool
 	maxAge     time.Duration
+	acceptGrid bool
 	jobs       int
 }
 
@@ -110,6 +114,11 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 	if err != nil {
 		return err
 	}
+	if len(targets) > 0 || e.Config.Destination.Result.AppendToLAFSDir.Value() != "" {
+		if err := checkGridOf(ctx, client, db, o.acceptGrid); err != nil {
+			return err
+		}
+	}
 	rep := &checkReporter{e: e, targets: targets}
 	opts := lifecycle.CheckOptions{Mode: o.mode(), AddLease: !o.noLease, Repair: o.repair,
 		LeasesOnly: o.leasesOnly, Jobs: o.jobs, Report: rep.problem}
@@ -135,6 +144,23 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 		return err
 	}
 	return checkVerdict(res, rep.mutableFailed, stale)
+}
+
+// checkGridOf makes sure the gateway reaches storage servers, and the grid
+// the entry cache's caps belong to: against another grid every backup
+// would look unrecoverable and be marked so.
+func checkGridOf(ctx context.Context, client *lafsapi.Client, db *entrycache.DB, accept bool) error {
+	if db != nil {
+		return checkGrid(ctx, client, db, accept)
+	}
+	st, err := client.NodeStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("asking the gateway for its storage servers: %w", err)
+	}
+	if len(st.ConnectedServers()) == 0 {
+		return entrycache.ErrNoServers
+	}
+	return nil
 }
 
 // checkTargets picks what to check.

@@ -501,6 +501,17 @@ func TestCheckOnAFaultyGrid(t *testing.T) {
 	if code, out, errOut := s.run(t, "check"); code != 0 || out != "" {
 		t.Fatalf("healthy grid: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// Pointed at another grid, check refuses instead of calling every
+	// backup lost.
+	other := filepath.Join(s.dir, "other.yaml")
+	cfg, _ := os.ReadFile(s.config)
+	os.WriteFile(other, []byte(strings.Replace(string(cfg), g.URL(), testgrid.Shared(t).URL(), 1)), 0o600)
+	if code, out, errOut := runMain(t, "-c", other, "check"); code != exitUsage || !strings.Contains(errOut, "--accept-grid") {
+		t.Errorf("another grid: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if b := mustBackups(t, openDB(t, s))[0]; !b.HealthyAt.Equal(b.CheckedAt) {
+		t.Error("the refused check marked the backup")
+	}
 
 	if err := g.StopStorage(0); err != nil {
 		t.Fatal(err)
