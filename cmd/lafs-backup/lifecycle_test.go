@@ -267,7 +267,7 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 		if checks != cs.shared+1 || deep != 1 {
 			t.Errorf("%d t=check and %d deep-checks, want %d and 1", checks, deep, cs.shared+1)
 		}
-		if gets := countMatching(reqs, "GET "); gets != cs.dirs {
+		if gets := countMatching(reqs, "GET /uri/"); gets != cs.dirs {
 			t.Errorf("%d directory reads for %d distinct directories", gets, cs.dirs)
 		}
 		if countMatching(reqs, "add-lease=true") != checks+deep {
