@@ -576,11 +576,13 @@ func TestBackupStopsCleanlyOnSIGINT(t *testing.T) {
 
 // TestBackupSurvivesGridFaults restarts the gateway, and later stops one of
 // the four storage nodes, in the middle of backups: retries carry both runs
-// to a complete tree (happy=3 still holds with three nodes).
+// to a complete tree (happy=3 still holds with three nodes). The retries
+// are patient: a restarted gateway needs a few seconds to reconnect, and
+// storage servers release the shares of uploads it cut off only then.
 func TestBackupSurvivesGridFaults(t *testing.T) {
 	g := testgrid.New(t, testgrid.Options{})
 	proxy := testgrid.NewCountingProxy(t, g.URL())
-	s := newSite(t, proxy.URL(), "http: {retry: {attempts: 6, delay: [0.5, 1, 2]}}\n")
+	s := newSite(t, proxy.URL(), "http: {retry: {attempts: 8, delay: [1, 2, 4, 8]}}\n")
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 4, 25
 	fill := func() {
