@@ -5,10 +5,21 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/lafs-backup/lafs-backup/fsmeta"
 )
 
-// LinkGroups reads the queue at path and returns a test for "this (dev, ino)
-// may have two or more links inside this queue". Phase two keeps a hardlink
+// Survey is what one pass over a queue tells phase two before it starts.
+type Survey struct {
+	Entries, Files int64
+	Bytes          int64 // total size of the regular files
+	// Links tells whether a (dev, ino) may have two or more links inside
+	// this queue (see SurveyFile).
+	Links func(dev, ino uint64) bool
+}
+
+// SurveyFile reads the queue at path: counts, total bytes, and a test for
+// "this (dev, ino) may have two or more links inside this queue". Phase two keeps a hardlink
 // table only for those, instead of for every file with nlink > 1, which in
 // rsync --link-dest snapshots is nearly every file (their other links live
 // in older snapshots, outside the walk).
@@ -17,10 +28,11 @@ import (
 // a set of the fingerprints that occurred twice or more. A fingerprint
 // collision only makes an entry a candidate; the uploader still compares
 // (dev, ino) exactly.
-func LinkGroups(path string) (func(dev, ino uint64) bool, error) {
+func SurveyFile(path string) (Survey, error) {
+	var sv Survey
 	r, err := Open(path)
 	if err != nil {
-		return nil, err
+		return sv, err
 	}
 	defer r.Close()
 	var prints []uint64
@@ -30,7 +42,12 @@ func LinkGroups(path string) (func(dev, ino uint64) bool, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("hardlink scan: %w", err)
+			return sv, fmt.Errorf("queue survey: %w", err)
+		}
+		sv.Entries++
+		if e.Type == fsmeta.TypeFile {
+			sv.Files++
+			sv.Bytes += e.Size
 		}
 		if e.Nlink > 1 && e.Type.String() != "dir" {
 			prints = append(prints, fingerprint(e.Dev, e.Ino))
@@ -43,10 +60,11 @@ func LinkGroups(path string) (func(dev, ino uint64) bool, error) {
 			groups[prints[i]] = struct{}{}
 		}
 	}
-	return func(dev, ino uint64) bool {
+	sv.Links = func(dev, ino uint64) bool {
 		_, ok := groups[fingerprint(dev, ino)]
 		return ok
-	}, nil
+	}
+	return sv, nil
 }
 
 // fingerprint mixes dev and ino into 64 bits (splitmix64 finaliser).

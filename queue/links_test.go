@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestLinkGroups: files linked twice inside the walk are candidates; a file
+// TestSurveyFile: files linked twice inside the walk are candidates; a file
 // whose only other link is outside the walk (rsync --link-dest) is not.
-func TestLinkGroups(t *testing.T) {
+func TestSurveyFile(t *testing.T) {
 	base := t.TempDir()
 	src := filepath.Join(base, "snap")
 	outside := filepath.Join(base, "older")
@@ -33,9 +33,15 @@ func TestLinkGroups(t *testing.T) {
 	if _, err := WriteFile(context.Background(), q, src, BuildOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cand, err := LinkGroups(q)
+	sv, err := SurveyFile(q)
 	if err != nil {
 		t.Fatal(err)
+	}
+	cand := sv.Links
+	// root, d, a, d/a2, b, plain; bytes are the files' own names.
+	wantBytes := int64(len(filepath.Join(src, "a"))*2 + len(filepath.Join(outside, "b")) + len(filepath.Join(src, "plain")))
+	if sv.Entries != 6 || sv.Files != 4 || sv.Bytes != wantBytes {
+		t.Errorf("survey %d entries, %d files, %d bytes; want 6, 4, %d", sv.Entries, sv.Files, sv.Bytes, wantBytes)
 	}
 	for _, tc := range []struct {
 		name string

@@ -27,6 +27,7 @@ type backupRun struct {
 	resumed bool
 	qstats  queue.Stats
 	grid    *gridPort
+	survey  queue.Survey
 }
 
 func (b *backupRun) do(ctx context.Context) error {
@@ -75,9 +76,11 @@ func (b *backupRun) phaseTwo(ctx context.Context) (string, uploader.Stats, error
 	// Only (dev, ino) pairs linked twice inside this walk need the
 	// hardlink table (rsync --link-dest trees link nearly every file to
 	// older snapshots).
-	if opts.LinkCandidates, err = queue.LinkGroups(b.queuePath); err != nil {
+	sv, err := queue.SurveyFile(b.queuePath)
+	if err != nil {
 		return "", uploader.Stats{}, err
 	}
+	opts.LinkCandidates, b.survey = sv.Links, sv
 	cache := &cachePort{ctx: context.WithoutCancel(ctx), batch: b.db.NewBatch(b.cur), now: time.Now}
 	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
 		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)
@@ -126,7 +129,7 @@ func (b *backupRun) finish(ctx context.Context, rootCap string, st uploader.Stat
 	rec, err := b.db.RecordBackup(ctx, b.cur, entrycache.Backup{
 		Name: name, Source: cfg.Source.Path, Generation: b.cur.Generation, Cap: rootCap,
 		Started: b.cur.Started, Finished: now,
-		Entries: st.Entries, Files: st.FilesUploaded + st.FilesReused + st.FilesLIT, Bytes: st.BytesRead,
+		Entries: st.Entries, Files: b.survey.Files, Bytes: b.survey.Bytes,
 		Status: status, Filter: settingsFromConfig(cfg).JSON(),
 	})
 	if err != nil {

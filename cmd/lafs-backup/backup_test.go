@@ -498,6 +498,14 @@ func TestBackupResultDestinations(t *testing.T) {
 	if fi, _ := os.Stat(resultFile); fi.Mode().Perm() != 0o600 {
 		t.Errorf("append_to_file mode %v", fi.Mode().Perm())
 	}
+	// The backups row counts the source's regular files and their bytes.
+	code, listOut, errOut := runMain(t, "-c", s.config, "--json", "list")
+	if code != 0 {
+		t.Fatalf("list: exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(listOut, `"bytes":308006`) || !strings.Contains(listOut, `"files":5`) {
+		t.Errorf("list --json does not show 5 files, 308006 bytes:\n%s", lafsapi.RedactCaps(listOut))
+	}
 	n, err := c.Info(ctx, dir, "snap.1.1")
 	if err != nil {
 		t.Fatalf("link snap.1.1 in append_to_lafs_dir: %v", err)
