@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/queue"
 	"github.com/lafs-backup/lafs-backup/uploader"
 )
 
@@ -81,7 +84,7 @@ func (b *backupRun) summary(rootCap string, st uploader.Stats, resultErrs []stri
 		s.XZRatio = float64(st.CompressedOut) / float64(st.CompressedIn)
 	}
 	for _, f := range b.qstats.Failures {
-		s.Problems = append(s.Problems, fmt.Sprintf("walk: %v", f))
+		s.Problems = append(s.Problems, fmt.Sprintf("unreadable: %s: %s", queue.Escape(f.Path), walkReason(f.Err)))
 	}
 	for _, p := range st.Problems {
 		s.Problems = append(s.Problems, fmt.Sprintf("%s: %s: %s", p.Kind, p.Path, p.Reason))
@@ -198,4 +201,14 @@ func statusLine(s uploader.Stats, width int) string {
 		line += "  " + cur
 	}
 	return line
+}
+
+// walkReason is the error of a walk failure without the absolute path the
+// summary line already names relatively.
+func walkReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }

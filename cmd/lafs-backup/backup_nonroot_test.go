@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lafs-backup/lafs-backup/testgrid"
+)
+
+// TestBackupAsNonRootSkipsWhatItCannotRead runs the real binary as nobody
+// (root reads everything, so "unreadable" needs another user): a file it
+// may not read and a directory it may not list are reported with their
+// paths, the rest is backed up, and the exit code is 3.
+func TestBackupAsNonRootSkipsWhatItCannotRead(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch to nobody")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("setpriv (util-linux) is missing")
+		}
+		t.Skip("setpriv not installed")
+	}
+	g := testgrid.Shared(t)
+	dir, err := os.MkdirTemp("", "backup-nonroot") // t.TempDir's parent is 0700
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	snap := filepath.Join(dir, "snaps", "snap.1")
+	mustWrite(t, filepath.Join(snap, "ok.txt"), []byte("readable by all"))
+	mustWrite(t, filepath.Join(snap, "secret.key"), bytes.Repeat([]byte("k"), 100))
+	mustWrite(t, filepath.Join(snap, "locked", "inside.txt"), []byte("never listed"))
+	os.Chmod(filepath.Join(snap, "secret.key"), 0o600)
+	os.Chmod(filepath.Join(snap, "locked"), 0o700)
+	bin := buildBinary(t)
+	cfg := filepath.Join(dir, "site.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`source:
+  path: %[1]s/snaps/snap.*
+  queue: {path: %[1]s/queue.txt}
+  entry_cache: {path: %[1]s/cache.sqlite}
+destination: {url: '%[2]s'}
+`, dir, g.URL())), 0o644)
+	os.Chmod(bin, 0o755)
+	os.Chmod(filepath.Dir(bin), 0o755)
+
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-c", cfg, "backup")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != exitPartial {
+		t.Fatalf("as nobody: %v, want exit %d\n%s", err, exitPartial, stderr.String())
+	}
+	for _, want := range []string{"failed: secret.key: open: permission denied", "unreadable: locked: open: permission denied"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the summary does not name %s:\n%s", want, stderr.String())
+		}
+	}
+	root := rootCapOf(t, stdout.String())
+	top, err := client(t, g.URL()).Info(t.Context(), root, "snap.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := top.Children["ok.txt"]; !ok {
+		t.Errorf("readable file missing from the backup: %v", keys(top.Children))
+	}
+	if _, ok := top.Children["secret.key"]; ok {
+		t.Error("an unreadable file was put in the backup")
+	}
+}
