@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+)
+
+// leaseFigs: renewing the leases of 5 generations with `check`.
+type leaseFigs struct {
+	note     string // why there are no figures
+	distinct int    // objects the 5 backups uploaded (PUT /uri, mkdir-immutable)
+	reqs     sample
+	seconds  sample
+	last     requests
+}
+
+const generations = 5
+
+var checkCommand = regexp.MustCompile(`(?m)^\s+check\b`)
+
+// hasCheck reports whether the binary lists a check command in its help.
+func (b *bench) hasCheck() bool {
+	out, _ := exec.Command(b.bin, "--help").CombinedOutput()
+	return checkCommand.Match(out)
+}
+
+func (b *bench) leaseSection(ctx context.Context) error {
+	if !b.hasCheck() {
+		b.fig.lease.note = "n/a (check not yet implemented)"
+		b.logf("lease: %s", b.fig.lease.note)
+		return nil
+	}
+	f := &b.fig.lease
+	t, err := b.generate("lease", "ours", 0, func(root string, s uint64) (tree, error) {
+		return genSmall(root, b.prof.SmallFiles, s)
+	})
+	if err != nil {
+		return err
+	}
+	s, err := b.newOurs("lease", t)
+	if err != nil {
+		return err
+	}
+	for gen := range generations {
+		if gen > 0 {
+			if _, err := touch(t, 0.01, gen); err != nil {
+				return err
+			}
+		}
+		r, err := b.oursBackup(ctx, s)
+		if err != nil {
+			return err
+		}
+		f.distinct += r.Reqs["PUT /uri"] + r.Reqs["POST /uri?t=mkdir-immutable"]
+	}
+	b.logf("lease: %d generations made, %d distinct objects uploaded", generations, f.distinct)
+	for rep := 0; rep < b.runs; rep++ {
+		r, err := b.measure(ctx, []string{b.bin, "-c", s.config, "check", "--all"})
+		if err != nil {
+			return err
+		}
+		f.reqs = append(f.reqs, float64(r.Reqs.total()))
+		f.seconds = append(f.seconds, r.Wall.Seconds())
+		f.last = r.Reqs
+		b.logf("lease: check --all %d: %d requests in %.1f s", rep, r.Reqs.total(), r.Wall.Seconds())
+		if r.Wall >= b.long {
+			break
+		}
+	}
+	if f.distinct == 0 {
+		return fmt.Errorf("the %d backups uploaded nothing", generations)
+	}
+	return nil
+}

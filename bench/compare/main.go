@@ -1,0 +1,166 @@
+// Command compare benchmarks lafs-backup against `tahoe backup` on one
+// real loopback grid (SPEC §9, §10.6; issue 8): generated trees, a counting
+// proxy in front of the gateway, both tools and plain curl in the same run.
+// It prints a Markdown table and, with -results, writes it into a file.
+// Run it through bench/run, which builds the binaries first.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lafs-backup/lafs-backup/testgrid"
+)
+
+// profile is the size of the generated trees.
+type profile struct {
+	Name         string
+	SmallFiles   int
+	MixedEntries int
+	LargeSize    int64 // each of the two large files
+	BigSize      int64 // the single compressible file of the memory row
+}
+
+var (
+	full  = profile{"full", 5000, 50000, 512 << 20, 2 << 30}
+	quick = profile{"quick", 1000, 10000, 64 << 20, 2 << 30}
+)
+
+type bench struct {
+	prof     profile
+	bin      string // lafs-backup
+	tahoe    string
+	work     string
+	runs     int
+	long     time.Duration // a figure whose first run takes longer is not repeated
+	parallel int           // curl --parallel-max for the small-file ceiling
+	proxy    *proxy
+	start    time.Time
+	fig      figures
+	tiny     bool // -tiny: for checking the program itself, not a benchmark
+}
+
+func main() {
+	var b bench
+	q := flag.Bool("quick", false, "scaled-down trees (1k files, 10k entries, 2 × 64 MiB) that run in minutes")
+	tiny := flag.Bool("tiny", false, "minute trees, only to check that the benchmark program works (figures meaningless)")
+	big := flag.Bool("big", false, "also the 2 GiB compressible-file peak-RSS row (several minutes)")
+	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,big,lease (default all but big)")
+	flag.StringVar(&b.bin, "lafs-backup", "", "the lafs-backup binary to measure (required)")
+	flag.StringVar(&b.work, "work", "", "working directory for trees, sites and the grid (default: a new temporary directory, removed after)")
+	results := flag.String("results", "", "also write the table into this Markdown file (between the generated-block markers)")
+	flag.IntVar(&b.runs, "runs", 3, "repetitions of each figure that takes under -long")
+	flag.DurationVar(&b.long, "long", time.Minute, "figures whose first run takes longer are measured once")
+	flag.IntVar(&b.parallel, "curl-parallel", 8, "curl --parallel-max for the small-file gateway ceiling")
+	flag.Parse()
+	b.prof = full
+	if *q {
+		b.prof = quick
+	}
+	if *tiny {
+		b.prof, b.tiny = profile{"tiny", 100, 600, 1 << 20, 8 << 20}, true
+	}
+	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "big": *big}
+	if *only != "" {
+		sections = map[string]bool{}
+		for _, s := range strings.Split(*only, ",") {
+			sections[strings.TrimSpace(s)] = true
+		}
+	}
+	if b.bin == "" {
+		fmt.Fprintln(os.Stderr, "compare: -lafs-backup is required (use bench/run)")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := b.run(ctx, sections, *results); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+}
+
+func (b *bench) run(ctx context.Context, sections map[string]bool, results string) error {
+	b.start = time.Now()
+	var err error
+	if b.bin, err = filepath.Abs(b.bin); err != nil {
+		return err
+	}
+	if b.tahoe, err = testgrid.FindTahoe(); err != nil {
+		return err
+	}
+	if b.work == "" {
+		if b.work, err = os.MkdirTemp("", "lafs-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(b.work)
+	} else if err := os.MkdirAll(b.work, 0o755); err != nil {
+		return err
+	}
+	machine := describeMachine(b.tahoe)
+	b.logf("profile %s, work dir %s; starting a grid", b.prof.Name, b.work)
+	grid, err := testgrid.Start(testgrid.Options{Dir: filepath.Join(b.work, "grid")})
+	if err != nil {
+		return fmt.Errorf("grid: %w", err)
+	}
+	defer grid.Stop()
+	if b.proxy, err = startProxy(grid.URL()); err != nil {
+		return err
+	}
+	defer b.proxy.close()
+	b.logf("grid up at %s, proxy %s", grid.URL(), b.proxy.url)
+	steps := []struct {
+		name string
+		f    func(context.Context) error
+	}{
+		{"small", b.smallSection},
+		{"mixed", b.mixedSection},
+		{"scan", b.scanSection},
+		{"large", b.largeSection},
+		{"big", b.bigSection},
+		{"lease", b.leaseSection},
+	}
+	for _, s := range steps {
+		if !sections[s.name] {
+			continue
+		}
+		if err := s.f(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		b.fig.ran = append(b.fig.ran, s.name)
+	}
+	machine.End = time.Now()
+	machine.LoadEnd = loadAvg()
+	md := b.report(machine)
+	fmt.Println(md)
+	if results != "" {
+		if err := writeResults(results, md); err != nil {
+			return err
+		}
+		b.logf("wrote %s", results)
+	}
+	return nil
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%6.0fs] %s\n", time.Since(b.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// seed gives each generated tree its own content: same kind, tool and
+// repetition, same bytes.
+func seed(kind, tool string, rep int) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range []byte(kind + "/" + tool) {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h + uint64(rep)
+}
+
+func (f *figures) has(section string) bool { return slices.Contains(f.ran, section) }

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"strings"
+)
+
+// row is one line of the results table.
+type row struct{ measure, ours, tahoe, ref, target, verdict string }
+
+func verdict(ok bool, format string, args ...any) string {
+	detail := fmt.Sprintf(format, args...)
+	if ok {
+		return "met (" + detail + ")"
+	}
+	return "**missed** (" + detail + ")"
+}
+
+func (b *bench) report(m machine) string {
+	var rows []row
+	if f := b.fig.small; f != nil {
+		rows = append(rows, b.treeRows(f)...)
+	}
+	if f := b.fig.mixed; f != nil {
+		rows = append(rows, b.treeRows(f)...)
+	}
+	if b.fig.has("scan") {
+		rows = append(rows, b.scanRows()...)
+	}
+	if b.fig.has("large") {
+		rows = append(rows, b.largeRows()...)
+	}
+	rows = append(rows, b.bigRows()...)
+	rows = append(rows, b.leaseRows()...)
+
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "## Results of a %s run, %s\n\n", b.prof.Name, m.Start.UTC().Format("2006-01-02 15:04 MST"))
+	sb.WriteString(b.profileText() + "\n\n")
+	fmt.Fprintf(&sb, "Machine: %s, %d cores, %s RAM, Linux %s; %s; %s; lafs-backup at %s. "+
+		"Load average %s at the start, %s at the end (the machine is shared); the run took %.0f min.\n\n",
+		m.CPU, m.Cores, m.RAM, m.Kernel, m.Go, m.Tahoe, m.Commit, m.LoadStart, m.LoadEnd, m.End.Sub(m.Start).Minutes())
+	sb.WriteString("Cells are the median (min–max, number of runs); a figure whose first run took over a minute ran once. " +
+		"Ratios compare medians of the same run.\n\n")
+	sb.WriteString("| measure | lafs-backup | tahoe backup | reference | target | verdict |\n")
+	sb.WriteString("| --- | --- | --- | --- | --- | --- |\n")
+	for _, r := range rows {
+		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s | %s |\n", r.measure, dash(r.ours), dash(r.tahoe), dash(r.ref), dash(r.target), dash(r.verdict))
+	}
+	sb.WriteString(b.details())
+	return sb.String()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func (b *bench) profileText() string {
+	p := b.prof
+	sizes := fmt.Sprintf("small tree %d files of 1–8 KiB; mixed tree %d entries; large files 2 × %d MiB; big file %d MiB",
+		p.SmallFiles, p.MixedEntries, p.LargeSize>>20, p.BigSize>>20)
+	switch p.Name {
+	case "full":
+		return "Profile **full** (the sizes of issue 8): " + sizes + "."
+	case "quick":
+		return "Profile **quick** (scaled down with `--quick`, not the sizes of issue 8): " + sizes + "."
+	}
+	return "Profile **tiny** (a check of the benchmark program; the figures mean nothing): " + sizes + "."
+}
+
+func (b *bench) treeRows(f *treeFigs) []row {
+	k := f.kind
+	t := f.tree
+	o, th := &f.ours, &f.tahoe
+	rows := []row{
+		{measure: fmt.Sprintf("%s: first backup, wall s (%d files, %d dirs, %.1f MB)", k, t.Files, t.Dirs, float64(t.Bytes)/1e6),
+			ours: o.firstWall.format(1), tahoe: th.firstWall.format(1)},
+	}
+	obj := row{measure: k + ": first backup, objects/s", ours: o.firstObjRate.format(1), tahoe: th.firstObjRate.format(1)}
+	r := ratio(o.firstObjRate.median(), th.firstObjRate.median())
+	if k == "small" {
+		obj.ref = fmt.Sprintf("gateway ceiling (curl, %d parallel PUTs, files only): %s", b.parallel, f.ceiling.format(1))
+		obj.target = "≥ 3× tahoe backup"
+		obj.verdict = verdict(r >= 3, "%.1f×; the ceiling is %.1f× tahoe backup", r, ratio(f.ceiling.median(), th.firstObjRate.median()))
+	} else {
+		obj.verdict = fmt.Sprintf("%.1f× tahoe backup", r)
+	}
+	rows = append(rows, obj,
+		row{measure: k + ": first backup, MB/s", ours: o.firstMBs.format(2), tahoe: th.firstMBs.format(2)},
+		row{measure: k + ": first backup, gateway requests", ours: o.firstReqs.format(0), tahoe: th.firstReqs.format(0)},
+	)
+	rerun := row{measure: k + ": unchanged rerun, wall s", ours: o.rerunWall.format(2), tahoe: th.rerunWall.format(2)}
+	speed := ratio(th.rerunWall.median(), o.rerunWall.median())
+	if k == "mixed" && len(b.fig.scan.oursWall) > 0 {
+		scan := ratio(o.rerunWall.median(), b.fig.scan.oursWall.median())
+		rerun.ref = fmt.Sprintf("own phase-one scan: %.2f s", b.fig.scan.oursWall.median())
+		rerun.target = "≥ 10× faster than tahoe backup; ≤ 2× own scan"
+		rerun.verdict = verdict(speed >= 10 && scan <= 2, "%.1f× faster; %.2f× scan", speed, scan)
+	} else {
+		rerun.verdict = fmt.Sprintf("%.1f× faster than tahoe backup", speed)
+	}
+	reqs := row{measure: k + ": unchanged rerun, gateway requests", ours: o.rerunReqs.format(0), tahoe: th.rerunReqs.format(0),
+		target: "0", verdict: verdict(len(o.rerunReqs) > 0 && o.rerunReqs.max() == 0, "max %.0f", maxOr0(o.rerunReqs))}
+	rows = append(rows, rerun, reqs,
+		row{measure: fmt.Sprintf("%s: rerun after changing 1%% of files (%d), wall s", k, f.touched),
+			ours: o.touchWall.format(2), tahoe: th.touchWall.format(2),
+			verdict: fmt.Sprintf("%.1f× faster than tahoe backup", ratio(th.touchWall.median(), o.touchWall.median()))},
+		row{measure: fmt.Sprintf("%s: rerun after changing 1%% of files, gateway requests", k),
+			ours: o.touchReqs.format(0), tahoe: th.touchReqs.format(0)},
+		rssRow(k+": peak RSS, MB (every run on this tree)", o.rss, th.rss),
+	)
+	return rows
+}
+
+func maxOr0(s sample) float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	return s.max()
+}
+
+// rssRow shows the largest peak RSS of the runs; the target is on ours.
+func rssRow(measure string, ours, tahoe sample) row {
+	r := row{measure: measure, target: "< 100 MB"}
+	if len(ours) > 0 {
+		r.ours = fmt.Sprintf("max %.0f (median %.0f)", ours.max(), ours.median())
+		r.verdict = verdict(ours.max() < 100, "max %.0f MB", ours.max())
+	}
+	if len(tahoe) > 0 {
+		r.tahoe = fmt.Sprintf("max %.0f (median %.0f)", tahoe.max(), tahoe.median())
+	}
+	return r
+}
+
+func (b *bench) scanRows() []row {
+	s := b.fig.scan
+	r := ratio(s.oursRate.median(), s.findRate.median())
+	return []row{
+		{measure: fmt.Sprintf("phase-one scan of the mixed tree (%d entries, warm cache), entries/s", s.entries),
+			ours:   s.oursRate.format(0),
+			ref:    fmt.Sprintf("`find -printf '%%p %%U:%%G:%%m\\n'`: %s", s.findRate.format(0)),
+			target: "≥ 0.5× find", verdict: verdict(r >= 0.5, "%.2f× find", r)},
+		{measure: "phase-one scan, wall s", ours: s.oursWall.format(3), ref: "find: " + s.findWall.format(3)},
+	}
+}
+
+func (b *bench) largeRows() []row {
+	l := b.fig.large
+	r := ratio(l.ours.median(), l.curl.median())
+	return []row{
+		{measure: fmt.Sprintf("large files (2 × %d MiB: text, random), MB/s of source bytes", b.prof.LargeSize>>20),
+			ours: l.ours.format(1), tahoe: l.tahoe.format(1),
+			ref:    "gateway ceiling (2 parallel `curl -T` PUTs of files of the same kind): " + l.curl.format(1),
+			target: "≥ 0.8× ceiling", verdict: verdict(r >= 0.8, "%.2f× ceiling; tahoe backup %.2f×", r, ratio(l.tahoe.median(), l.curl.median()))},
+		rssRow("large files: peak RSS, MB", l.oursRSS, l.tahoeRSS),
+	}
+}
+
+func (b *bench) bigRows() []row {
+	g := b.fig.big
+	if len(g.rss) == 0 {
+		return []row{{measure: fmt.Sprintf("one %d MiB compressible file: peak RSS, MB", b.prof.BigSize>>20),
+			ours: "not run (`--big`)", target: "< 100 MB"}}
+	}
+	return []row{{measure: fmt.Sprintf("one %d MiB compressible file (xz runs): peak RSS, MB", g.bytes>>20),
+		ours: g.rss.format(0), ref: fmt.Sprintf("%s s, %s MB/s", g.wall.format(0), g.mbs.format(1)),
+		target: "< 100 MB", verdict: verdict(g.rss.max() < 100, "%.0f MB", g.rss.max())}}
+}
+
+func (b *bench) leaseRows() []row {
+	l := b.fig.lease
+	if !b.fig.has("lease") {
+		return nil
+	}
+	if l.note != "" {
+		return []row{{measure: "lease renewal of 5 generations", ours: l.note, target: "requests ≤ 1.2 × distinct objects"}}
+	}
+	r := ratio(l.reqs.median(), float64(l.distinct))
+	return []row{
+		{measure: fmt.Sprintf("lease renewal of 5 generations (%d distinct objects), requests", l.distinct),
+			ours: l.reqs.format(0), target: "≤ 1.2 × distinct objects", verdict: verdict(r <= 1.2, "%.2f× distinct objects", r)},
+		{measure: "lease renewal of 5 generations, s", ours: l.seconds.format(1)},
+	}
+}
+
+// details lists what the request counts were made of.
+func (b *bench) details() string {
+	var sb strings.Builder
+	for _, f := range []*treeFigs{b.fig.small, b.fig.mixed} {
+		if f == nil {
+			continue
+		}
+		fmt.Fprintf(&sb, "\nRequests of the last %s reruns, by kind:\n", f.kind)
+		fmt.Fprintf(&sb, "- unchanged, lafs-backup: %s\n", dash(f.ours.lastRerun.String()))
+		fmt.Fprintf(&sb, "- unchanged, tahoe backup: %s\n", dash(f.tahoe.lastRerun.String()))
+		fmt.Fprintf(&sb, "- 1%% changed, lafs-backup: %s\n", dash(f.ours.lastTouch.String()))
+		fmt.Fprintf(&sb, "- 1%% changed, tahoe backup: %s\n", dash(f.tahoe.lastTouch.String()))
+	}
+	return sb.String()
+}
+
+const (
+	beginMark = "<!-- begin generated by bench/run: everything up to the end marker is replaced on the next run -->"
+	endMark   = "<!-- end generated -->"
+)
+
+// writeResults puts md between the markers of path, keeping what is
+// written around them by hand; a missing file gets a title and the block.
+func writeResults(path, md string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	block := beginMark + "\n" + md + "\n" + endMark
+	text := string(old)
+	i, j := strings.Index(text, beginMark), strings.Index(text, endMark)
+	switch {
+	case i >= 0 && j > i:
+		text = text[:i] + block + text[j+len(endMark):]
+	case text == "":
+		text = "# Benchmark results\n\nWritten by `bench/run` (see bench/README.md).\n\n" + block + "\n"
+	default:
+		text = strings.TrimRight(text, "\n") + "\n\n" + block + "\n"
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
