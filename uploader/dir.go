@@ -9,7 +9,8 @@ import (
 // gets its on-grid name (rawname in its metadata when that differs from
 // the raw name), the directory key covers every child's name, cap and
 // metadata, and the directory is created with Mkdir unless the cache holds
-// that key. The cache is flushed after each directory.
+// that key. The cache is flushed after a directory unless it was flushed
+// less than flushEvery ago.
 func (r *run) mkdir(ctx context.Context, n *node) error {
 	kids := make([]*node, 0, len(n.dir.children))
 	for _, c := range n.dir.children {
@@ -32,8 +33,10 @@ func (r *run) mkdir(ctx context.Context, n *node) error {
 	n.cap = cap
 	n.md = edgeMeta(n.meta, n.meta.MtimeNs)
 	n.dir.children = nil // done with them: only the directory's own result stays
-	r.log.Log(ctx, LevelNoise, "directory done", "path", r.opts.EscapePath(n.path), "children", len(kids))
-	return r.cache.flush()
+	if r.log.Enabled(ctx, LevelNoise) {
+		r.log.Log(ctx, LevelNoise, "directory done", "path", r.opts.EscapePath(n.path), "children", len(kids))
+	}
+	return r.cache.flushSoon()
 }
 
 // childMap names the children and returns them as Mkdir and the key want
