@@ -102,7 +102,9 @@ func (r *run) setFile(n *node, c content, mtime int64, what string) {
 	n.cap = c.cap
 	n.md = fileMeta(edgeMeta(n.meta, mtime), c.size, c.enc)
 	r.linkMeta(n)
-	r.log.Log(context.Background(), LevelNoise, "file "+what, "path", r.opts.EscapePath(n.path), "size", c.size, "enc", c.enc)
+	if ctx := context.Background(); r.log.Enabled(ctx, LevelNoise) {
+		r.log.Log(ctx, LevelNoise, "file "+what, "path", r.opts.EscapePath(n.path), "size", c.size, "enc", c.enc)
+	}
 }
 
 func (r *run) linkMeta(n *node) {

@@ -72,7 +72,7 @@ type result struct {
 // error, after the cache has been flushed so a rerun reuses the finished
 // work. Run closes entries.
 func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
-	c := &counters{start: u.opts.Now()}
+	c := &counters{start: u.opts.Now(), escape: u.opts.EscapePath}
 	u.cur.Store(c)
 	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights()}
 	defer func() {
@@ -190,7 +190,7 @@ func (r *run) entry(m entryMsg) error {
 		return fmt.Errorf("uploader: read entries: %w", m.err)
 	}
 	r.stats.entries.Add(1)
-	r.stats.setCurrent(r.opts.EscapePath(m.e.Path))
+	r.stats.setCurrent(m.e.Path)
 	n, ready, err := r.tree.add(m.e)
 	if err != nil {
 		return fmt.Errorf("uploader: %w", err)

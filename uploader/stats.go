@@ -64,9 +64,11 @@ type counters struct {
 
 	peakPending int // most unfinished nodes at once (driver only; tests)
 
+	escape func(string) string // renders current for Stats; nil: as is
+
 	mu       sync.Mutex
 	problems []Problem
-	current  string
+	current  string // raw path, escaped only when a snapshot asks
 	start    time.Time
 	end      time.Time
 }
@@ -114,6 +116,9 @@ func (c *counters) snapshot(now time.Time) Stats {
 	defer c.mu.Unlock()
 	s.Problems = append([]Problem(nil), c.problems...)
 	s.Current = c.current
+	if c.escape != nil && s.Current != "" {
+		s.Current = c.escape(s.Current)
+	}
 	if !c.start.IsZero() {
 		end := c.end
 		if end.IsZero() {
