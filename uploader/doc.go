@@ -24,7 +24,7 @@
 // it is read is read again. A directory worker names the children (NFC, raw
 // names kept in metadata), computes the directory key over every child's
 // name, cap and metadata, and calls Grid.Mkdir unless the cache holds the
-// key; then it flushes the cache.
+// key; then it flushes the cache (at most every 250 ms, and at the end).
 //
 // What runs concurrently: Jobs workers (uploads, cache hits, directories),
 // one xz goroutine per compressed upload (their estimated memory bounded by
