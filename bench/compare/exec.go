@@ -14,6 +14,7 @@ import (
 type result struct {
 	Wall   time.Duration
 	CPU    time.Duration // user + system of the process and its waited-for children
+	Grid   time.Duration // user + system of the gateway and storage nodes meanwhile
 	RSSKiB int64         // peak resident set (ru_maxrss, what /usr/bin/time -v prints)
 	Reqs   requests      // gateway requests through the proxy during the run
 	Stdout string
@@ -32,9 +33,11 @@ func (b *bench) measure(ctx context.Context, argv []string, okCodes ...int) (res
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	grid0 := cpuOf(b.gridPIDs)
 	start := time.Now()
 	err := cmd.Run()
-	res := result{Wall: time.Since(start), Reqs: b.proxy.take(), Stdout: stdout.String(), Stderr: stderr.String()}
+	res := result{Wall: time.Since(start), Reqs: b.proxy.take(), Stdout: stdout.String(), Stderr: stderr.String(),
+		Grid: cpuOf(b.gridPIDs) - grid0}
 	if ps := cmd.ProcessState; ps != nil {
 		res.CPU = ps.UserTime() + ps.SystemTime()
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {

@@ -203,7 +203,7 @@ func genSmall(root string, n int, seed uint64) (tree, error) {
 }
 
 // genMixed writes about n entries: 8% directories in a random tree (mean
-// depth about 5), 2% symlinks, 3% empty files, 30% files of 1-55 bytes
+// depth about 7), 2% symlinks, 3% empty files, 30% files of 1-55 bytes
 // (LIT caps), 52% of 56 B-8 KiB, 5% of 8-64 KiB; text and random content
 // alike.
 func genMixed(root string, n int, seed uint64) (tree, error) {
@@ -214,8 +214,10 @@ func genMixed(root string, n int, seed uint64) (tree, error) {
 	r := newRand(seed)
 	nDirs := max(1, n*8/100)
 	for i := 1; i < nDirs; i++ {
-		// Parent among the recent directories, so the tree gets some depth.
-		parent := b.dirs[max(0, len(b.dirs)-1-r.IntN(min(len(b.dirs), 40)))]
+		// A random recursive tree: mean depth about ln(directories), 7-9
+		// here, like real trees (a deeper tree costs path-based calls
+		// such as lstat more than find's fd-relative ones).
+		parent := b.dirs[r.IntN(len(b.dirs))]
 		rel := fmt.Sprintf("dir%05d", i)
 		if parent != "" {
 			rel = parent + "/" + rel

@@ -43,6 +43,7 @@ type bench struct {
 	long     time.Duration // a figure whose first run takes longer is not repeated
 	parallel int           // curl --parallel-max for the small-file ceiling
 	proxy    *proxy
+	gridPIDs []int // gateway and storage nodes, for their CPU time
 	start    time.Time
 	fig      figures
 	tiny     bool // -tiny: for checking the program itself, not a benchmark
@@ -53,7 +54,7 @@ func main() {
 	q := flag.Bool("quick", false, "scaled-down trees (1k files, 10k entries, 2 × 64 MiB) that run in minutes")
 	tiny := flag.Bool("tiny", false, "minute trees, only to check that the benchmark program works (figures meaningless)")
 	big := flag.Bool("big", false, "also the 2 GiB compressible-file peak-RSS row (several minutes)")
-	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,big,lease (default all but big)")
+	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,null,big,lease (default all but big)")
 	flag.StringVar(&b.bin, "lafs-backup", "", "the lafs-backup binary to measure (required)")
 	flag.StringVar(&b.work, "work", "", "working directory for trees, sites and the grid (default: a new temporary directory, removed after)")
 	results := flag.String("results", "", "also write the table into this Markdown file (between the generated-block markers)")
@@ -68,7 +69,7 @@ func main() {
 	if *tiny {
 		b.prof, b.tiny = profile{"tiny", 100, 600, 1 << 20, 8 << 20}, true
 	}
-	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "big": *big}
+	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "null": true, "big": *big}
 	if *only != "" {
 		sections = map[string]bool{}
 		for _, s := range strings.Split(*only, ",") {
@@ -111,6 +112,13 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results strin
 		return fmt.Errorf("grid: %w", err)
 	}
 	defer grid.Stop()
+	nodes := []string{grid.GatewayDir()}
+	for i := range grid.StorageNodes() {
+		nodes = append(nodes, grid.NodeDir(i))
+	}
+	if b.gridPIDs, err = gridPIDs(nodes); err != nil {
+		return fmt.Errorf("grid processes: %w", err)
+	}
 	if b.proxy, err = startProxy(grid.URL()); err != nil {
 		return err
 	}
@@ -124,6 +132,7 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results strin
 		{"mixed", b.mixedSection},
 		{"scan", b.scanSection},
 		{"large", b.largeSection},
+		{"null", b.nullSection},
 		{"big", b.bigSection},
 		{"lease", b.leaseSection},
 	}

@@ -34,6 +34,7 @@ func (b *bench) report(m machine) string {
 	if b.fig.has("large") {
 		rows = append(rows, b.largeRows()...)
 	}
+	rows = append(rows, b.nullRows()...)
 	rows = append(rows, b.bigRows()...)
 	rows = append(rows, b.leaseRows()...)
 
@@ -94,6 +95,8 @@ func (b *bench) treeRows(f *treeFigs) []row {
 	rows = append(rows, obj,
 		row{measure: k + ": first backup, MB/s", ours: o.firstMBs.format(2), tahoe: th.firstMBs.format(2)},
 		row{measure: k + ": first backup, gateway requests", ours: o.firstReqs.format(0), tahoe: th.firstReqs.format(0)},
+		row{measure: k + ": first backup, CPU s of the client process", ours: o.firstCPU.format(1), tahoe: th.firstCPU.format(1)},
+		gridCPURow(k, f),
 	)
 	rerun := row{measure: k + ": unchanged rerun, wall s", ours: o.rerunWall.format(2), tahoe: th.rerunWall.format(2)}
 	speed := ratio(th.rerunWall.median(), o.rerunWall.median())
@@ -116,6 +119,23 @@ func (b *bench) treeRows(f *treeFigs) []row {
 		rssRow(k+": peak RSS, MB (every run on this tree)", o.rss, th.rss),
 	)
 	return rows
+}
+
+// gridCPURow shows the CPU the gateway and storage nodes spent per
+// request: what bounds the object rate on a small machine.
+func gridCPURow(k string, f *treeFigs) row {
+	perReq := func(cpu, reqs sample) string {
+		if len(cpu) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%s (%.0f ms per request)", cpu.format(1), 1000*ratio(cpu.median(), reqs.median()))
+	}
+	r := row{measure: k + ": first backup, CPU s of the grid (gateway + 4 storage nodes)",
+		ours: perReq(f.ours.firstGridCPU, f.ours.firstReqs), tahoe: perReq(f.tahoe.firstGridCPU, f.tahoe.firstReqs)}
+	if len(f.curlGridCPU) > 0 {
+		r.ref = "curl: " + perReq(f.curlGridCPU, sample{float64(f.tree.Files)})
+	}
+	return r
 }
 
 func maxOr0(s sample) float64 {
@@ -178,14 +198,15 @@ func (b *bench) leaseRows() []row {
 	if !b.fig.has("lease") {
 		return nil
 	}
-	if l.note != "" {
+	if l.note != "" || len(l.reqs) == 0 {
 		return []row{{measure: "lease renewal of 5 generations", ours: l.note, target: "requests ≤ 1.2 × distinct objects"}}
 	}
 	r := ratio(l.reqs.median(), float64(l.distinct))
 	return []row{
-		{measure: fmt.Sprintf("lease renewal of 5 generations (%d distinct objects), requests", l.distinct),
+		{measure: fmt.Sprintf("lease renewal of 5 generations of the small tree with `check` (%d distinct objects), requests", l.distinct),
 			ours: l.reqs.format(0), target: "≤ 1.2 × distinct objects", verdict: verdict(r <= 1.2, "%.2f× distinct objects", r)},
 		{measure: "lease renewal of 5 generations, s", ours: l.seconds.format(1)},
+		{measure: "lease renewal: requests by kind (last run)", ours: l.last.String()},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 // toolFigs are one tool's figures on one tree.
 type toolFigs struct {
 	firstWall, firstObjRate, firstMBs, firstReqs sample
+	firstCPU, firstGridCPU                       sample // s: the client process; the gateway and storage nodes
 	rerunWall, rerunReqs                         sample
 	touchWall, touchReqs                         sample
 	rss                                          sample // MB, every run on this tree
@@ -19,12 +20,13 @@ type toolFigs struct {
 
 // treeFigs are the figures of one kind of tree.
 type treeFigs struct {
-	kind    string
-	tree    tree // counts of the (last) generated tree; every copy has the same shape
-	ours    toolFigs
-	tahoe   toolFigs
-	ceiling sample // curl objects/s (small tree only)
-	touched int    // files changed per touch round
+	kind        string
+	tree        tree // counts of the (last) generated tree; every copy has the same shape
+	ours        toolFigs
+	tahoe       toolFigs
+	ceiling     sample // curl objects/s (small tree only)
+	curlGridCPU sample // s of grid CPU for the curl uploads
+	touched     int    // files changed per touch round
 }
 
 type figures struct {
@@ -35,6 +37,7 @@ type figures struct {
 	large largeFigs
 	big   bigFigs
 	lease leaseFigs
+	null  []*nullFigs
 }
 
 // mixedOurs is the mixed tree this tool backed up (for the scan).
@@ -80,7 +83,8 @@ func (b *bench) treeSection(ctx context.Context, kind string, gen func(string, u
 				return f, nil, err
 			}
 			f.ours.addFirst(res, t)
-			b.logf("%s: lafs-backup first backup %d: %.1f s, %d requests, %.0f MB RSS", kind, rep, res.Wall.Seconds(), res.Reqs.total(), res.RSSMB())
+			b.logf("%s: lafs-backup first backup %d: %.1f s, %d requests, %.0f MB RSS, CPU %.1f s, grid CPU %.1f s",
+				kind, rep, res.Wall.Seconds(), res.Reqs.total(), res.RSSMB(), res.CPU.Seconds(), res.Grid.Seconds())
 			oursOn = res.Wall < b.long
 		}
 		if tahoeOn {
@@ -96,7 +100,8 @@ func (b *bench) treeSection(ctx context.Context, kind string, gen func(string, u
 				return f, nil, err
 			}
 			f.tahoe.addFirst(res, t)
-			b.logf("%s: tahoe backup first backup %d: %.1f s, %d requests, %.0f MB RSS", kind, rep, res.Wall.Seconds(), res.Reqs.total(), res.RSSMB())
+			b.logf("%s: tahoe backup first backup %d: %.1f s, %d requests, %.0f MB RSS, CPU %.1f s, grid CPU %.1f s",
+				kind, rep, res.Wall.Seconds(), res.Reqs.total(), res.RSSMB(), res.CPU.Seconds(), res.Grid.Seconds())
 			tahoeOn = res.Wall < b.long
 		}
 		if curlOn {
@@ -109,7 +114,8 @@ func (b *bench) treeSection(ctx context.Context, kind string, gen func(string, u
 				return f, nil, err
 			}
 			f.ceiling = append(f.ceiling, float64(t.Files)/res.Wall.Seconds())
-			b.logf("%s: curl ceiling %d: %d files in %.1f s", kind, rep, t.Files, res.Wall.Seconds())
+			f.curlGridCPU = append(f.curlGridCPU, res.Grid.Seconds())
+			b.logf("%s: curl ceiling %d: %d files in %.1f s, grid CPU %.1f s", kind, rep, t.Files, res.Wall.Seconds(), res.Grid.Seconds())
 			curlOn = res.Wall < b.long
 			os.RemoveAll(t.Root)
 		}
@@ -147,6 +153,8 @@ func (tf *toolFigs) addFirst(r result, t tree) {
 	tf.firstMBs = append(tf.firstMBs, float64(t.Bytes)/1e6/s)
 	tf.firstReqs = append(tf.firstReqs, float64(r.Reqs.total()))
 	tf.rss = append(tf.rss, r.RSSMB())
+	tf.firstCPU = append(tf.firstCPU, r.CPU.Seconds())
+	tf.firstGridCPU = append(tf.firstGridCPU, r.Grid.Seconds())
 }
 
 // reruns measures unchanged reruns, then reruns after changing 1% of the
