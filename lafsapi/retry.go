@@ -2,6 +2,8 @@ package lafsapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -54,8 +56,13 @@ func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Erro
 		reconnected = reconnected || (e.Status == 0 && e.Err != nil)
 		e.Op, e.Attempts = op, n
 		if ctx.Err() != nil {
-			if e.Status == 0 {
+			// The caller stopped: say so whatever the last attempt got
+			// (its answer may have arrived just as the caller cancelled).
+			switch {
+			case e.Status == 0 || e.Err == nil:
 				e.Err = ctx.Err()
+			case !errors.Is(e.Err, ctx.Err()):
+				e.Err = fmt.Errorf("%w; %w", e.Err, ctx.Err())
 			}
 			return e
 		}
