@@ -11,6 +11,7 @@ import (
 type largeFigs struct {
 	bytes              int64
 	ours, tahoe, curl  sample
+	oursRaw            sample // this tool with xz off: its transport alone
 	oursRSS, tahoeRSS  sample
 	oursReqs, curlReqs sample
 }
@@ -18,9 +19,13 @@ type largeFigs struct {
 func (b *bench) largeSection(ctx context.Context) error {
 	f := &b.fig.large
 	gen := func(root string, s uint64) (tree, error) { return genLarge(root, b.prof.LargeSize, s) }
-	on := map[string]bool{"ours": true, "tahoe": true, "curl": true}
+	tools := []string{"ours", "ours-raw", "tahoe", "curl"}
+	on := map[string]bool{}
+	for _, t := range tools {
+		on[t] = true
+	}
 	for rep := 0; rep < b.runs; rep++ {
-		for _, tool := range []string{"ours", "tahoe", "curl"} {
+		for _, tool := range tools {
 			if !on[tool] {
 				continue
 			}
@@ -38,13 +43,16 @@ func (b *bench) largeSection(ctx context.Context) error {
 			case "ours":
 				f.ours, f.oursRSS = append(f.ours, mbs), append(f.oursRSS, res.RSSMB())
 				f.oursReqs = append(f.oursReqs, float64(res.Reqs.total()))
+			case "ours-raw":
+				f.oursRaw = append(f.oursRaw, mbs)
 			case "tahoe":
 				f.tahoe, f.tahoeRSS = append(f.tahoe, mbs), append(f.tahoeRSS, res.RSSMB())
 			case "curl":
 				f.curl = append(f.curl, mbs)
 				f.curlReqs = append(f.curlReqs, float64(res.Reqs.total()))
 			}
-			b.logf("large: %s %d: %.1f s, %.1f MB/s, %.0f MB RSS", tool, rep, res.Wall.Seconds(), mbs, res.RSSMB())
+			b.logf("large: %s %d: %.1f s, %.1f MB/s, %.0f MB RSS, CPU %.1f s, grid CPU %.1f s",
+				tool, rep, res.Wall.Seconds(), mbs, res.RSSMB(), res.CPU.Seconds(), res.Grid.Seconds())
 			os.RemoveAll(t.Root)
 			on[tool] = res.Wall < b.long
 		}
@@ -57,6 +65,12 @@ func (b *bench) largeRun(ctx context.Context, tool string, rep int, t tree) (res
 	switch tool {
 	case "ours":
 		s, err := b.newOurs(name, t)
+		if err != nil {
+			return result{}, err
+		}
+		return b.oursBackup(ctx, s)
+	case "ours-raw":
+		s, err := b.newOursAt(name+"-raw", t, b.proxy.url, "  encoding: {xz: {enabled: false}}\n")
 		if err != nil {
 			return result{}, err
 		}

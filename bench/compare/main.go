@@ -82,13 +82,17 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := b.run(ctx, sections, *results); err != nil {
+	label := b.prof.Name
+	if *only != "" {
+		label += " --only " + *only
+	}
+	if err := b.run(ctx, sections, *results, label); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
 }
 
-func (b *bench) run(ctx context.Context, sections map[string]bool, results string) error {
+func (b *bench) run(ctx context.Context, sections map[string]bool, results, label string) error {
 	b.start = time.Now()
 	var err error
 	if b.bin, err = filepath.Abs(b.bin); err != nil {
@@ -150,7 +154,7 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results strin
 	md := b.report(machine)
 	fmt.Println(md)
 	if results != "" {
-		if err := writeResults(results, md); err != nil {
+		if err := writeResults(results, label, md); err != nil {
 			return err
 		}
 		b.logf("wrote %s", results)

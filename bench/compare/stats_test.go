@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +30,30 @@ func TestSample(t *testing.T) {
 	}
 	if !math.IsNaN(ratio(1, 0)) || ratio(6, 3) != 2 {
 		t.Error("ratio")
+	}
+}
+
+func TestWriteResultsKeepsHandWrittenTextAndOtherBlocks(t *testing.T) {
+	path := t.TempDir() + "/results.md"
+	if err := writeResults(path, "quick", "Q1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeResults(path, "full --only scan", "F1"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "# Benchmark results\n", "# Benchmark results\n\nBy hand.\n", 1)+"\nAnalysis by hand.\n"), 0o644)
+	if err := writeResults(path, "quick", "Q2"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(path)
+	got := string(b)
+	for _, want := range []string{"By hand.", "Q2", "F1", "Analysis by hand."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("results lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Q1") || strings.Count(got, "(quick)") != 2 {
+		t.Errorf("the quick block was not replaced in place:\n%s", got)
 	}
 }

@@ -17,11 +17,11 @@ type oursSite struct {
 }
 
 func (b *bench) newOurs(name string, t tree) (*oursSite, error) {
-	return b.newOursAt(name, t, b.proxy.url)
+	return b.newOursAt(name, t, b.proxy.url, "")
 }
 
-// newOursAt is newOurs with the gateway at url.
-func (b *bench) newOursAt(name string, t tree, url string) (*oursSite, error) {
+// newOursAt is newOurs with the gateway at url and extra YAML appended.
+func (b *bench) newOursAt(name string, t tree, url, extra string) (*oursSite, error) {
 	dir := filepath.Join(b.work, "site-"+name)
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (b *bench) newOursAt(name string, t tree, url string) (*oursSite, error) {
   entry_cache: {path: %q}
 destination:
   url: %q
-`, t.Root, filepath.Join(dir, "queue.txt"), filepath.Join(dir, "cache.sqlite"), url+"/uri")
+%s`, t.Root, filepath.Join(dir, "queue.txt"), filepath.Join(dir, "cache.sqlite"), url+"/uri", extra)
 	return s, os.WriteFile(s.config, []byte(cfg), 0o600)
 }
 
