@@ -46,7 +46,8 @@ type bench struct {
 	gridPIDs []int // gateway and storage nodes, for their CPU time
 	start    time.Time
 	fig      figures
-	tiny     bool // -tiny: for checking the program itself, not a benchmark
+	tiny     bool   // -tiny: for checking the program itself, not a benchmark
+	label    string // the profile, plus -only's sections: names the results block
 }
 
 func main() {
@@ -86,6 +87,7 @@ func main() {
 	if *only != "" {
 		label += " --only " + *only
 	}
+	b.label = label
 	if err := b.run(ctx, sections, *results, label); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)

@@ -39,7 +39,7 @@ func (b *bench) report(m machine) string {
 	rows = append(rows, b.leaseRows()...)
 
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "## Results of a %s run, %s\n\n", b.prof.Name, m.Start.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&sb, "## Results of `bench/run` (%s), %s\n\n", b.label, m.Start.UTC().Format("2006-01-02 15:04 MST"))
 	sb.WriteString(b.profileText() + "\n\n")
 	fmt.Fprintf(&sb, "Machine: %s, %d cores, %s RAM, Linux %s; %s; %s; lafs-backup at %s. "+
 		"Load average %s at the start, %s at the end (the machine is shared); the run took %.0f min.\n\n",
