@@ -347,6 +347,38 @@ func assertXZDecodes(t *testing.T, c *lafsapi.Client, fc lafsapi.Cap, want []byt
 	}
 }
 
+// fillRandomTree writes dirs × perDir files of 20 kB random data under snap.
+func fillRandomTree(t *testing.T, snap string, dirs, perDir int) {
+	t.Helper()
+	for d := 0; d < dirs; d++ {
+		for f := 0; f < perDir; f++ {
+			mustWrite(t, filepath.Join(snap, fmt.Sprintf("d%02d/f%03d.bin", d, f)), randomBytes(20_000))
+		}
+	}
+}
+
+// startBackupUntil starts the binary's backup and returns once the proxy
+// has seen at least puts uploads (the test fails after 60 s).
+func startBackupUntil(t *testing.T, bin string, s *site, proxy *testgrid.Proxy, puts int) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "-c", s.config, "backup")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if n, _ := countKinds(proxy.Requests()); n >= puts {
+			return cmd, &stdout, &stderr
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("backup made fewer than %d uploads in 60s\n%s", puts, stderr.String())
+		}
+	}
+}
+
 // buildBinary builds the command once per test binary.
 func buildBinary(t *testing.T) string {
 	t.Helper()
@@ -371,30 +403,9 @@ func TestBackupResumesAfterKill9(t *testing.T) {
 	s := newSite(t, proxy.URL(), "http: {retry: {attempts: 2, delay: [0.2]}}\n")
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 8, 25
-	for d := 0; d < dirs; d++ {
-		for f := 0; f < perDir; f++ {
-			mustWrite(t, filepath.Join(snap, fmt.Sprintf("d%02d/f%03d.bin", d, f)), randomBytes(20_000))
-		}
-	}
+	fillRandomTree(t, snap, dirs, perDir)
 	bin := buildBinary(t)
-	cmd := exec.Command(bin, "-c", s.config, "backup")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		puts, _ := countKinds(proxy.Requests())
-		if puts >= dirs*perDir/2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("backup made only %d uploads in 60s\n%s", puts, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	cmd, _, _ := startBackupUntil(t, bin, s, proxy, dirs*perDir/2)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	before, _ := countKinds(proxy.Requests())
@@ -541,27 +552,9 @@ func TestBackupStopsCleanlyOnSIGINT(t *testing.T) {
 	os.WriteFile(s.config, []byte(strings.Replace(string(cfg), "operation: {jobs: 2}", "operation: {jobs: 2, debug_socket: "+sock+"}", 1)), 0o600)
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 6, 25
-	for d := 0; d < dirs; d++ {
-		for f := 0; f < perDir; f++ {
-			mustWrite(t, filepath.Join(snap, fmt.Sprintf("d%02d/f%03d.bin", d, f)), randomBytes(20_000))
-		}
-	}
+	fillRandomTree(t, snap, dirs, perDir)
 	bin := buildBinary(t)
-	cmd := exec.Command(bin, "-c", s.config, "backup")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if puts, _ := countKinds(proxy.Requests()); puts >= dirs*perDir/3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("too slow\n%s", stderr.String())
-		}
-	}
+	cmd, _, stderr := startBackupUntil(t, bin, s, proxy, dirs*perDir/3)
 	// The debug socket answers with the run's progress (no caps).
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
@@ -607,13 +600,6 @@ func TestBackupSurvivesGridFaults(t *testing.T) {
 	s := newSite(t, proxy.URL(), "http: {retry: {attempts: 8, delay: [1, 2, 4, 8]}}\n")
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 4, 25
-	fill := func() {
-		for d := 0; d < dirs; d++ {
-			for f := 0; f < perDir; f++ {
-				mustWrite(t, filepath.Join(snap, fmt.Sprintf("d%02d/f%03d.bin", d, f)), randomBytes(20_000))
-			}
-		}
-	}
 	bin := buildBinary(t)
 	for _, fault := range []struct {
 		name string
@@ -622,23 +608,9 @@ func TestBackupSurvivesGridFaults(t *testing.T) {
 		{"gateway restart", g.RestartGateway},
 		{"storage node stopped", func() error { return g.StopStorage(3) }},
 	} {
-		fill()
+		fillRandomTree(t, snap, dirs, perDir)
 		proxy.Reset()
-		cmd := exec.Command(bin, "-c", s.config, "backup")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			if puts, _ := countKinds(proxy.Requests()); puts >= dirs*perDir/3 {
-				break
-			}
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("%s: too slow\n%s", fault.name, stderr.String())
-			}
-		}
+		cmd, stdout, stderr := startBackupUntil(t, bin, s, proxy, dirs*perDir/3)
 		if err := fault.do(); err != nil {
 			t.Fatalf("%s: %v", fault.name, err)
 		}
