@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // fakeGrid serves directory listings and file contents from maps, for
@@ -84,7 +85,7 @@ func TestOpenTopFormats(t *testing.T) {
 	wrapperOf := func(version string) *fakeGrid {
 		return &fakeGrid{dirs: map[string]lafsapi.Node{
 			fakeDir1: {Type: "dirnode", Children: map[string]lafsapi.Node{
-				"snap": {Type: "dirnode", Cap: d2, Metadata: map[string]any{"mode": "40700", FormatKey: version}},
+				"snap": {Type: "dirnode", Cap: d2, Metadata: map[string]any{"mode": "40700", treeformat.FormatKey: version}},
 			}},
 			fakeDir2: {Type: "dirnode", Children: map[string]lafsapi.Node{}},
 		}}
@@ -98,7 +99,7 @@ func TestOpenTopFormats(t *testing.T) {
 	}
 	// One child directory without the key: an original tree.
 	g := wrapperOf("1")
-	delete(g.dirs[fakeDir1].Children["snap"].Metadata, FormatKey)
+	delete(g.dirs[fakeDir1].Children["snap"].Metadata, treeformat.FormatKey)
 	if top, err := openTop(t.Context(), g, d1, ""); err != nil || top.format != FormatOriginal || top.hasMeta {
 		t.Errorf("original: %+v %v", top, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // Grid is what restore and verify need from the gateway; *lafsapi.Client
@@ -94,7 +95,7 @@ func wrapped(n lafsapi.Node) (string, lafsapi.Node, bool) {
 		return "", lafsapi.Node{}, false
 	}
 	for name, c := range n.Children {
-		if _, ok := c.Metadata[FormatKey]; ok && c.IsDir() {
+		if treeformat.IsWrapperChild(c.IsDir(), c.Metadata) {
 			return name, c, true
 		}
 	}
@@ -102,9 +103,9 @@ func wrapped(n lafsapi.Node) (string, lafsapi.Node, bool) {
 }
 
 func (t *top) unwrap(ctx context.Context, g Grid, name string, child lafsapi.Node) error {
-	if v := child.Metadata[FormatKey]; v != FormatVersion {
+	if v := child.Metadata[treeformat.FormatKey]; v != treeformat.FormatVersion {
 		return fmt.Errorf("%w: format version %v is newer than this program reads (%s); use a newer lafs-backup",
-			ErrNotABackup, v, FormatVersion)
+			ErrNotABackup, v, treeformat.FormatVersion)
 	}
 	e, err := parseEntry(name, child)
 	if err != nil {

@@ -3,6 +3,8 @@ package uploader
 import (
 	"context"
 	"fmt"
+
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // mkdir builds a directory from its children that were not left out: each
@@ -31,7 +33,7 @@ func (r *run) mkdir(ctx context.Context, n *node) error {
 		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
 	}
 	n.cap = cap
-	n.md = edgeMeta(n.meta, n.meta.MtimeNs)
+	n.edge = treeformat.Edge{Meta: n.meta}
 	n.dir.children = nil // done with them: only the directory's own result stays
 	if r.log.Enabled(ctx, LevelNoise) {
 		r.log.Log(ctx, LevelNoise, "directory done", "path", r.opts.EscapePath(n.path), "children", len(kids))
@@ -46,14 +48,14 @@ func (r *run) childMap(kids []*node) (map[string]Child, []keyChild, error) {
 	for i, c := range kids {
 		raws[i] = c.name
 	}
-	names, err := assignNames(raws)
+	names, err := treeformat.AssignNames(raws)
 	if err != nil {
 		return nil, nil, err
 	}
 	children := make(map[string]Child, len(kids))
 	keyed := make([]keyChild, len(kids))
 	for i, c := range kids {
-		md := withName(c.md, c.name, names[i])
+		md := encodeNamed(c.edge, c.name, names[i])
 		dir := c.kind == kindDir
 		children[names[i]] = Child{Dir: dir, Cap: c.cap, Metadata: md}
 		keyed[i] = keyChild{name: names[i], dir: dir, cap: c.cap, meta: md}
@@ -103,13 +105,11 @@ func (r *run) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, childr
 // the same wrapper cap.
 func (r *run) wrapper(ctx context.Context, w *node) error {
 	root := w.dir.children[0]
-	names, err := assignNames([]string{r.opts.Name})
+	names, err := treeformat.AssignNames([]string{r.opts.Name})
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
-	md := edgeMeta(root.meta, root.meta.MtimeNs)
-	md[FormatKey] = FormatVersion
-	md = withName(md, r.opts.Name, names[0])
+	md := encodeNamed(treeformat.WrapperEdge(root.meta), r.opts.Name, names[0])
 	child := keyChild{name: names[0], dir: true, cap: root.cap, meta: md}
 	key, err := wrapperKey(r.opts.SourcePattern, child)
 	if err != nil {
@@ -121,4 +121,13 @@ func (r *run) wrapper(ctx context.Context, w *node) error {
 	}
 	w.cap = cap
 	return r.cache.flush()
+}
+
+// encodeNamed is the edge metadata of a child with raw name raw stored as
+// onGrid: rawname is recorded when the two differ (docs/metadata.md, Names).
+func encodeNamed(e treeformat.Edge, raw, onGrid string) map[string]any {
+	if raw != onGrid {
+		e.RawName = raw
+	}
+	return treeformat.Encode(e)
 }

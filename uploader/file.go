@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 const (
@@ -100,16 +101,11 @@ func (r *run) fileDone(n *node, key [32]byte, c content, mtime int64) error {
 
 func (r *run) setFile(n *node, c content, mtime int64, what string) {
 	n.cap = c.cap
-	n.md = fileMeta(edgeMeta(n.meta, mtime), c.size, c.enc)
-	r.linkMeta(n)
+	m := n.meta
+	m.MtimeNs, m.Size = mtime, c.size // from phase two's stat and read
+	n.edge = treeformat.Edge{Meta: m, Enc: c.enc, Hardlink: n.hardlink}
 	if ctx := context.Background(); r.log.Enabled(ctx, LevelNoise) {
 		r.log.Log(ctx, LevelNoise, "file "+what, "path", r.opts.EscapePath(n.path), "size", c.size, "enc", c.enc)
-	}
-}
-
-func (r *run) linkMeta(n *node) {
-	if n.hardlink != "" {
-		n.md[mdHardlink] = b64(n.hardlink)
 	}
 }
 
@@ -283,8 +279,9 @@ func (r *run) symlink(ctx context.Context, n *node) error {
 	if err != nil {
 		return r.sourceProblem(n, &sourceError{fmt.Errorf("readlink: %w", err)})
 	}
-	n.md = edgeMeta(n.meta, st.Mtim.Nano())
-	r.linkMeta(n)
+	m := n.meta
+	m.MtimeNs = st.Mtim.Nano()
+	n.edge = treeformat.Edge{Meta: m, Hardlink: n.hardlink}
 	if len(target) <= maxLIT {
 		n.cap = r.grid.LIT([]byte(target))
 		r.stats.filesLIT.Add(1)
@@ -318,8 +315,7 @@ func (r *run) symlink(ctx context.Context, n *node) error {
 // whose metadata carries the full mode (and rdev). It is never opened.
 func (r *run) special(n *node) {
 	n.cap = r.grid.LIT(nil)
-	n.md = edgeMeta(n.meta, n.meta.MtimeNs)
-	r.linkMeta(n)
+	n.edge = treeformat.Edge{Meta: n.meta, Hardlink: n.hardlink}
 	r.stats.filesLIT.Add(1)
 }
 

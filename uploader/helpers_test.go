@@ -2,6 +2,7 @@ package uploader
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"io"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 )
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 

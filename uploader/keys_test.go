@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 var keyMeta = fsmeta.Meta{
@@ -29,7 +30,7 @@ func TestKeyGolden(t *testing.T) {
 	dk, err := dirKey("/srv/backups/backup.*", dirMeta, kids)
 	mustDo(t, err)
 	wk, err := wrapperKey("/srv/backups/backup.*", keyChild{name: "backup.1", dir: true, cap: "URI:DIR2-CHK:x:y:3:10:5",
-		meta: map[string]any{FormatKey: FormatVersion}})
+		meta: map[string]any{treeformat.FormatKey: treeformat.FormatVersion}})
 	mustDo(t, err)
 	for _, tc := range []struct {
 		name string

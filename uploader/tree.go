@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 type nodeKind uint8
@@ -30,8 +31,8 @@ type node struct {
 	dir      *dirState // children of a directory
 
 	cap  string
-	md   map[string]any // edge metadata, without rawname (added with the name)
-	omit bool           // skipped or failed: left out of the parent
+	edge treeformat.Edge // what its edge records, but RawName (set with the name)
+	omit bool            // skipped or failed: left out of the parent
 }
 
 // dirState collects a directory's children until the directory's own entry

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // deepTree: a/b/c/leaf.txt plus siblings at every level.
@@ -494,7 +496,7 @@ func TestEmptyRoot(t *testing.T) {
 	opts.Name = ""
 	cap, _ := backup(t, g, newFakeCache(), opts)
 	ch := child(t, g, cap, "root")
-	if ch.Cap != "URI:DIR2-LIT:" || ch.Metadata[FormatKey] != FormatVersion {
+	if ch.Cap != "URI:DIR2-LIT:" || ch.Metadata[treeformat.FormatKey] != treeformat.FormatVersion {
 		t.Errorf("wrapper child %+v", ch)
 	}
 }

@@ -1,4 +1,4 @@
-package uploader
+package treeformat
 
 import (
 	"fmt"
@@ -8,12 +8,14 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
-// gridName is the name the gateway stores for the raw name bytes: NFC (the
+// GridName is the name the gateway stores for the raw name bytes: NFC (the
 // gateway normalises names), with each byte that is not valid UTF-8 written
-// as \xHH.
-func gridName(raw string) string {
+// as \xHH (docs/metadata.md, Names).
+func GridName(raw string) string {
 	if utf8.ValidString(raw) {
 		return norm.NFC.String(raw)
 	}
@@ -30,24 +32,25 @@ func gridName(raw string) string {
 	return norm.NFC.String(b.String())
 }
 
-// assignNames returns the on-grid name of each of the raw sibling names, in
+// AssignNames returns the on-grid name of each of the raw sibling names, in
 // the same order, all distinct. A name that is valid NFC UTF-8 keeps itself.
-// The others get gridName, and when that collides with a sibling, "~1",
+// The others get GridName, and when that collides with a sibling, "~1",
 // "~2", ... before the extension; they are taken in byte order of their raw
 // names, so the result does not depend on the order of raws. Duplicate raw
-// names are an error.
-func assignNames(raws []string) ([]string, error) {
+// names are an error. Whenever the on-grid name is not the raw name, the
+// edge records the raw name (Edge.RawName).
+func AssignNames(raws []string) ([]string, error) {
 	out := make([]string, len(raws))
 	taken := make(map[string]bool, len(raws))
 	var rest []int
 	for i, raw := range raws {
-		if g := gridName(raw); g != raw {
+		if g := GridName(raw); g != raw {
 			out[i] = g
 			rest = append(rest, i)
 			continue
 		}
 		if taken[raw] {
-			return nil, fmt.Errorf("duplicate entry name %s", escapePath(raw))
+			return nil, fmt.Errorf("duplicate entry name %s", pathesc.Escape(raw))
 		}
 		taken[raw] = true
 		out[i] = raw
@@ -55,7 +58,7 @@ func assignNames(raws []string) ([]string, error) {
 	sort.Slice(rest, func(a, b int) bool { return raws[rest[a]] < raws[rest[b]] })
 	for j, i := range rest {
 		if j > 0 && raws[rest[j-1]] == raws[i] {
-			return nil, fmt.Errorf("duplicate entry name %s", escapePath(raws[i]))
+			return nil, fmt.Errorf("duplicate entry name %s", pathesc.Escape(raws[i]))
 		}
 		name := out[i]
 		for k := 1; taken[name]; k++ {
