@@ -12,7 +12,8 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestKeyGolden pins the key function: a change here silently invalidates
-// every operator's cache (a full re-upload), so it must be deliberate.
+// every operator's cache (a full re-upload), so it must be deliberate (bump
+// keyVersion). testdata/key.golden is the contract of the hash.
 func TestKeyGolden(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -26,6 +27,8 @@ func TestKeyGolden(t *testing.T) {
 		{"a bc", [][]byte{[]byte("a"), []byte("bc")}},
 		{"file-like", [][]byte{[]byte("/srv/backups/backup.*"), []byte("etc/passwd"), []byte("0:0:0100644"), []byte("1700000000.123456789"), []byte("1234"), []byte("enc:xz")}},
 		{"invalid utf8 and nul", [][]byte{{0xff, 0x00, 0xfe}, []byte("\n")}},
+		// The uploader's symlink key of its own golden test (uploader/keys_test.go).
+		{"uploader symlink", [][]byte{[]byte("symlink"), []byte("/srv/backups/backup.*"), []byte("bin"), []byte("usr/bin")}},
 	}
 	var b strings.Builder
 	for _, c := range cases {

@@ -1,49 +1,36 @@
 package uploader
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash"
-	"io"
 	"sort"
 	"strconv"
 
+	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 )
 
-// Cache keys are SHA-256 hashes over length-prefixed parts, so no cap and no
-// path is stored in key form and no two different part lists hash the same
-// input. Every key starts with keyVersion and a kind, then the configured
-// source pattern; the source root (the picked match) is in none of them.
-// docs/metadata.md lists the parts; key_test.go pins golden values: any
-// change here invalidates every user's cache and must bump keyVersion.
-const keyVersion = "lafs-backup key v1"
-
-type keyHash struct{ h hash.Hash }
+// Cache keys are entrycache.Key hashes (SHA-256 over length-prefixed parts),
+// so no cap and no path is stored in key form and no two different part
+// lists hash the same input. This file decides the parts: every key starts
+// with a kind, then the configured source pattern; the source root (the
+// picked match) is in none of them. docs/metadata.md lists the parts;
+// key_test.go pins golden values: any change here invalidates every user's
+// cache and must bump entrycache's key version.
+type keyHash struct{ parts [][]byte }
 
 func newKey(kind, pattern string) *keyHash {
-	k := &keyHash{h: sha256.New()}
-	k.str(keyVersion)
+	k := &keyHash{parts: make([][]byte, 0, 16)}
 	k.str(kind)
 	k.str(pattern)
 	return k
 }
 
-func (k *keyHash) str(s string) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-	k.h.Write(n[:])
-	io.WriteString(k.h, s)
-}
+func (k *keyHash) str(s string) { k.parts = append(k.parts, []byte(s)) }
 
 func (k *keyHash) num(i int64) { k.str(strconv.FormatInt(i, 10)) }
 
-func (k *keyHash) sum() (out [32]byte) {
-	k.h.Sum(out[:0])
-	return out
-}
+func (k *keyHash) sum() [32]byte { return entrycache.Key(k.parts...) }
 
 // recorded adds the metadata phase one recorded that a restore applies:
 // type, owner, mode, caps, ACL and xattrs (sorted by name). Size and mtime

@@ -21,7 +21,7 @@ var dirMeta = fsmeta.Meta{Type: fsmeta.TypeDir, UID: 0, GID: 0, Mode: 0o40755, M
 func hexKey(k [32]byte) string { return hex.EncodeToString(k[:]) }
 
 // TestKeyGolden pins the key format: a change here silently invalidates
-// every user's cache, so it must be deliberate (and bump keyVersion).
+// every user's cache, so it must be deliberate (and bump entrycache's keyVersion).
 func TestKeyGolden(t *testing.T) {
 	kids := []keyChild{
 		{name: "b.txt", cap: "URI:CHK:aaa:bbb:3:10:99", meta: map[string]any{"uid": "0", "mtime": 1.5, "enc": "xz"}},
