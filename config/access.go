@@ -3,6 +3,8 @@ package config
 import (
 	"reflect"
 	"strings"
+
+	"github.com/lafs-backup/lafs-backup/filter"
 )
 
 // Require checks that each dotted key (e.g. "source.path") has a non-empty
@@ -54,16 +56,12 @@ func RuleStrings(rules []Rule) []string {
 	return out
 }
 
-// RuleRows returns path_filter rules in the form filter.ParseSized takes:
-// "+REGEX", "-REGEX" or []any{SIZE, REGEX}.
-func RuleRows(rules []Rule) []any {
-	out := make([]any, len(rules))
+// RuleRows returns path_filter rules as the rows filter.ParseSized takes.
+// Index i of the result is rule i.
+func RuleRows(rules []Rule) []filter.Row {
+	out := make([]filter.Row, len(rules))
 	for i, r := range rules {
-		if r.Action == MinSize {
-			out[i] = []any{r.Size, r.Pattern}
-		} else {
-			out[i] = r.String()
-		}
+		out[i] = r.Row
 	}
 	return out
 }

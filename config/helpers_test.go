@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	lafsbackup "github.com/lafs-backup/lafs-backup"
+	"github.com/lafs-backup/lafs-backup/filter"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -95,38 +96,6 @@ func TestTimeoutsAnswer(t *testing.T) {
 	}
 	if got := (Timeouts{}).Answer(1, 1<<40); got != 0 {
 		t.Errorf("no updates: %v", got)
-	}
-}
-
-func TestCheckPattern(t *testing.T) {
-	cases := []struct{ re, err string }{
-		{`^/etc/`, ""},
-		{`/(?i)\.?svn(/.*|ignore)$`, ""},
-		{`[(?=]x`, ""},   // inside a class: literal
-		{`\(?=x\)`, ""},  // escaped parenthesis
-		{`a{0,3}`, ""},   // the Go spelling
-		{`[]{,3}]`, ""},  // "]" first in a class is literal
-		{`x\\1`, ""},     // escaped backslash then "1"
-		{`(?P<n>a)`, ""}, // named groups are fine
-		{`a(?=b)`, "look-ahead (?="},
-		{`a(?!b)`, "negative look-ahead (?!"},
-		{`(?<=a)b`, "look-behind (?<="},
-		{`(?<!a)b`, "negative look-behind (?<!"},
-		{`(a)\1`, `back-reference \1`},
-		{`(?P<n>a)(?P=n)`, "named back-reference (?P=name)"},
-		{`a{,3}`, "{,3} is Python regexp syntax that Go's RE2 reads as literal text, not {0,3}"},
-		{`end\Z`, `\Z is Python`},
-		{`a(`, "not a valid Go regexp"},
-		{`(?x) a b`, "not a valid Go regexp"},
-	}
-	for _, c := range cases {
-		err := CheckPattern(c.re)
-		switch {
-		case c.err == "" && err != nil:
-			t.Errorf("%q: unexpected error %v", c.re, err)
-		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
-			t.Errorf("%q: error %v, want %q", c.re, err, c.err)
-		}
 	}
 }
 
@@ -223,12 +192,28 @@ func TestRequire(t *testing.T) {
 	}
 }
 
+// TestPathFilterRowForms: every YAML form of a path_filter row decodes to
+// the row filter.ParseSized takes (the original tool's forms).
+func TestPathFilterRowForms(t *testing.T) {
+	c := mustLoad(t, "destination: {encoding: {xz: {path_filter: [['-', a], [null, b], [false, c], [true, d], ['+', e], [2.5, f], [0, g], '+h', '-i']}}}")
+	want := []filter.Row{
+		{Action: filter.Exclude, Pattern: "a"}, {Action: filter.Exclude, Pattern: "b"}, {Action: filter.Exclude, Pattern: "c"},
+		{Action: filter.Include, Pattern: "d"}, {Action: filter.Include, Pattern: "e"},
+		{Action: filter.AtSize, Size: 3, Pattern: "f"}, {Action: filter.AtSize, Size: 0, Pattern: "g"},
+		{Action: filter.Include, Pattern: "h"}, {Action: filter.Exclude, Pattern: "i"},
+	}
+	if got := RuleRows(c.Destination.Encoding.XZ.PathFilter); !reflect.DeepEqual(got, want) {
+		t.Errorf("RuleRows = %+v\nwant %+v", got, want)
+	}
+}
+
 func TestRuleRows(t *testing.T) {
 	c := mustLoad(t, "filter: ['-^/tmp/', ['+', x]]\ndestination: {encoding: {xz: {min_size: null, path_filter: ['-\\.gz$', [500, '\\.txt$'], [2.5, a]]}}}")
 	if got := RuleStrings(c.Filter); !reflect.DeepEqual(got, []string{"-^/tmp/", "+x"}) {
 		t.Errorf("RuleStrings = %q", got)
 	}
-	want := []any{`-\.gz$`, []any{int64(500), `\.txt$`}, []any{int64(3), "a"}}
+	want := []filter.Row{{Action: filter.Exclude, Pattern: `\.gz$`}, {Action: filter.AtSize, Size: 500, Pattern: `\.txt$`},
+		{Action: filter.AtSize, Size: 3, Pattern: "a"}}
 	if got := RuleRows(c.Destination.Encoding.XZ.PathFilter); !reflect.DeepEqual(got, want) {
 		t.Errorf("RuleRows = %#v", got)
 	}

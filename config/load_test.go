@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lafsbackup "github.com/lafs-backup/lafs-backup"
+	"github.com/lafs-backup/lafs-backup/filter"
 )
 
 // load layers the given YAML texts (named a.yaml, b.yaml, ... in /etc/lafs)
@@ -209,6 +210,16 @@ func TestProblems(t *testing.T) {
 			[]string{"a.yaml:1: source.min_age: negative duration -5"}},
 		{"queue_only and reuse_queue", []string{"operation: {queue_only: true, reuse_queue: true}"},
 			[]string{"a.yaml:1: operation.reuse_queue: queue_only and reuse_queue cannot both be true"}},
+		// The YAML forms of path_filter rows (filter.ParseSized takes them decoded).
+		{"path_filter rows", []string{"destination: {encoding: {xz: {path_filter: ['\\.gz$', [1, a, b], [x, a], ['500', a], [-1, a], 42]}}}"},
+			[]string{
+				`a.yaml:1: destination.encoding.xz.path_filter[0]: rule "\\.gz$": must be a string starting with '+' (include) or '-' (exclude)`,
+				`a.yaml:1: destination.encoding.xz.path_filter[1]: rule ["1", "a", "b"]: a list rule must have two items, [ACTION, REGEX]`,
+				`a.yaml:1: destination.encoding.xz.path_filter[2]: rule ["x", "a"]: first item must be '+', '-' or a size in bytes, got "x"`,
+				`a.yaml:1: destination.encoding.xz.path_filter[3]: rule ["500", "a"]: first item must be '+', '-' or a size in bytes, got "500"`,
+				`a.yaml:1: destination.encoding.xz.path_filter[4]: rule ["-1", "a"]: size "-1" must be a non-negative number of bytes`,
+				`a.yaml:1: destination.encoding.xz.path_filter[5]: rule "42": must be a string starting with '+' (include) or '-' (exclude)`,
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -314,14 +325,14 @@ func TestPythonToolConfig(t *testing.T) {
 			t.Errorf("warning does not name %s: %s", k, pyWarn[0].Msg)
 		}
 	}
-	if len(c.Filter) != 3 || c.Filter[0].Action != Include || c.Filter[1].Pattern != `^/var/(tmp|cache|log|spool)/` {
+	if len(c.Filter) != 3 || c.Filter[0].Action != filter.Include || c.Filter[1].Pattern != `^/var/(tmp|cache|log|spool)/` {
 		t.Errorf("filter = %v", c.Filter)
 	}
 	if p := c.Filter[2].Pos; p.File != "a.yaml" || p.Line != 34 || p.Key != "filter[2]" {
 		t.Errorf("filter[2] pos = %+v", p)
 	}
 	pf := c.Destination.Encoding.XZ.PathFilter
-	if len(pf) != 3 || pf[1].Action != MinSize || pf[1].Size != 500 || pf[0].Action != Exclude {
+	if len(pf) != 3 || pf[1].Action != filter.AtSize || pf[1].Size != 500 || pf[0].Action != filter.Exclude {
 		t.Errorf("path_filter = %v", pf)
 	}
 	if c.Destination.Encoding.XZ.Options.Check != "crc64" {

@@ -64,6 +64,16 @@ func parseRule(text string) (Rule, error) {
 	return Rule{Text: text, Include: text[0] == '+', Pattern: text[1:], re: re}, nil
 }
 
+// CheckPattern reports whether pattern (without a +/- prefix) is accepted
+// as a rule's regexp: a *PythonSyntaxError naming a Python-only construct,
+// or an error from compiling it as Go RE2. It is the check Parse and
+// ParseSized apply to every rule, for callers (the configuration loader)
+// that report rules one by one.
+func CheckPattern(pattern string) error {
+	_, err := compile(pattern)
+	return err
+}
+
 // compile rejects Python-only syntax, then compiles the pattern as RE2.
 func compile(pattern string) (*regexp.Regexp, error) {
 	if err := checkPythonOnly(pattern); err != nil {
@@ -71,7 +81,7 @@ func compile(pattern string) (*regexp.Regexp, error) {
 	}
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("bad regexp: %w", err)
+		return nil, fmt.Errorf("not a valid Go regexp: %w", err)
 	}
 	return re, nil
 }

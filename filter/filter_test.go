@@ -298,3 +298,38 @@ func FuzzParse(f *testing.F) {
 		flt.Match("a/b", false)
 	})
 }
+
+// TestCheckPattern: the messages config reports for a bad rule (config
+// validates with CheckPattern).
+func TestCheckPattern(t *testing.T) {
+	cases := []struct{ re, err string }{
+		{`^/etc/`, ""},
+		{`/(?i)\.?svn(/.*|ignore)$`, ""},
+		{`[(?=]x`, ""},   // inside a class: literal
+		{`\(?=x\)`, ""},  // escaped parenthesis
+		{`a{0,3}`, ""},   // the Go spelling
+		{`[]{,3}]`, ""},  // "]" first in a class is literal
+		{`x\\1`, ""},     // escaped backslash then "1"
+		{`(?P<n>a)`, ""}, // named groups are fine
+		{`a(?=b)`, "look-ahead (?="},
+		{`a(?!b)`, "negative look-ahead (?!"},
+		{`(?<=a)b`, "look-behind (?<="},
+		{`(?<!a)b`, "negative look-behind (?<!"},
+		{`(a)\1`, `back-reference \1`},
+		{`(?P<n>a)(?P=n)`, "named back-reference (?P= is Python"},
+		{`a{,3}`, "{,3} is Python regexp syntax that Go's RE2 reads as literal text, not {0,3}"},
+		{`end\Z`, `\Z is Python`},
+		{`a(`, "not a valid Go regexp"},
+		{`(?x) a b`, "verbose flag (?x is Python"},
+		{`\101`, ""}, // an octal escape, not a back-reference
+	}
+	for _, c := range cases {
+		err := CheckPattern(c.re)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%q: unexpected error %v", c.re, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want %q", c.re, err, c.err)
+		}
+	}
+}

@@ -10,13 +10,22 @@ import (
 type PythonSyntaxError struct {
 	Construct string // the construct as written, e.g. "(?=" or "{,3}"
 	What      string // what it is, e.g. "look-ahead"
+	Reads     string // how Go reads it when it does not refuse it, e.g. "literal text, not {0,3}"
 	Hint      string // how to write it for Go, when there is a way
 }
 
+// Error reads e.g. "negative look-ahead (?! is Python regexp syntax that
+// Go's RE2 does not support" or "{,3} is Python regexp syntax that Go's RE2
+// reads as literal text, not {0,3} (write {0,3})".
 func (e *PythonSyntaxError) Error() string {
-	s := fmt.Sprintf("Python-only regexp syntax: %s %q is not supported by Go (RE2)", e.What, e.Construct)
+	var s string
+	if e.Reads != "" {
+		s = fmt.Sprintf("%s is Python regexp syntax that Go's RE2 reads as %s", e.Construct, e.Reads)
+	} else {
+		s = fmt.Sprintf("%s %s is Python regexp syntax that Go's RE2 does not support", e.What, e.Construct)
+	}
 	if e.Hint != "" {
-		s += "; " + e.Hint
+		s += " (" + e.Hint + ")"
 	}
 	return s
 }
@@ -190,12 +199,12 @@ func checkBrace(s string) (int, error) {
 	}
 	j++
 	if lo == "" {
-		hi := s[2 : j-1]
-		hint := "write {0," + hi + "}"
-		if hi == "" {
-			hint = "write *"
+		python := "{0," + s[2:j-1] + "}"
+		if j == 3 { // "{,}"
+			python = "*"
 		}
-		return 0, &PythonSyntaxError{Construct: s[:j], What: "quantifier with no lower bound", Hint: "Python reads it as {0,n}, Go as literal text: " + hint}
+		return 0, &PythonSyntaxError{Construct: s[:j], What: "quantifier with no lower bound",
+			Reads: "literal text, not " + python, Hint: "write " + python}
 	}
 	if j < len(s) && s[j] == '+' {
 		return 0, possessive(s[:j+1])

@@ -3,7 +3,6 @@ package filter
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 )
 
@@ -35,10 +34,38 @@ type sizedRule struct {
 	useMin    bool  // "+" rule: threshold is min_size
 }
 
-// ParseSized compiles path_filter rows (each a string or a two-element
-// list, as decoded from YAML). minSize < 0 means NoMinSize. All bad rows
-// are reported at once, each as a *RuleError.
-func ParseSized(rows []any, minSize int64) (*Sized, error) {
+// Action is what a rule of a Sized list does when its pattern matches.
+type Action int
+
+const (
+	Include Action = iota + 1 // "+REGEX": compress when size >= min_size
+	Exclude                   // "-REGEX": never compress
+	AtSize                    // [SIZE, REGEX]: compress when size >= Row.Size
+)
+
+// Row is one rule of a Sized list as the configuration decoded it (config
+// reads the YAML forms above into rows).
+type Row struct {
+	Action  Action
+	Size    int64  // for AtSize; 0 compresses every matching file
+	Pattern string // Go RE2, without a +/- prefix
+}
+
+// String renders the row as it is written in the configuration: "+REGEX",
+// "-REGEX" or [SIZE, "REGEX"].
+func (r Row) String() string {
+	switch r.Action {
+	case Include:
+		return "+" + r.Pattern
+	case Exclude:
+		return "-" + r.Pattern
+	}
+	return fmt.Sprintf("[%d, %s]", r.Size, strconv.Quote(r.Pattern))
+}
+
+// ParseSized compiles path_filter rows. minSize < 0 means NoMinSize. All
+// bad rows are reported at once, each as a *RuleError.
+func ParseSized(rows []Row, minSize int64) (*Sized, error) {
 	if minSize < 0 {
 		minSize = NoMinSize
 	}
@@ -47,7 +74,7 @@ func ParseSized(rows []any, minSize int64) (*Sized, error) {
 	for i, row := range rows {
 		r, err := parseSizedRow(row)
 		if err != nil {
-			errs = append(errs, &RuleError{Index: i, Text: rowText(row), Err: err})
+			errs = append(errs, &RuleError{Index: i, Text: row.String(), Err: err})
 			continue
 		}
 		s.rules = append(s.rules, r)
@@ -58,103 +85,24 @@ func ParseSized(rows []any, minSize int64) (*Sized, error) {
 	return s, nil
 }
 
-func parseSizedRow(row any) (sizedRule, error) {
-	switch v := row.(type) {
-	case string:
-		r, err := parseRule(v)
-		if err != nil {
-			return sizedRule{}, err
-		}
-		return actionRule(r, r.Include), nil
-	case []any:
-		return parsePair(v)
-	case []string:
-		pair := make([]any, len(v))
-		for i := range v {
-			pair[i] = v[i]
-		}
-		return parsePair(pair)
-	}
-	return sizedRule{}, fmt.Errorf(`must be "+REGEX", "-REGEX" or [SIZE, REGEX], not %T`, row)
-}
-
-func actionRule(r Rule, include bool) sizedRule {
-	if include {
-		return sizedRule{Rule: r, useMin: true}
-	}
-	return sizedRule{Rule: r, threshold: -1}
-}
-
-func parsePair(v []any) (sizedRule, error) {
-	if len(v) != 2 {
-		return sizedRule{}, fmt.Errorf("a list rule must be [SIZE, REGEX], got %d elements", len(v))
-	}
-	pat, ok := v[1].(string)
-	if !ok {
-		return sizedRule{}, fmt.Errorf("the second element must be a regexp string, not %T", v[1])
-	}
-	re, err := compile(pat)
+func parseSizedRow(row Row) (sizedRule, error) {
+	re, err := compile(row.Pattern)
 	if err != nil {
 		return sizedRule{}, err
 	}
-	r := Rule{Text: rowText(v), Pattern: pat, re: re}
-	switch a := v[0].(type) {
-	case nil:
-		return actionRule(r, false), nil
-	case bool:
-		r.Include = a
-		return actionRule(r, a), nil
-	case string:
-		if a == "+" || a == "-" {
-			r.Include = a == "+"
-			return actionRule(r, r.Include), nil
+	r := Rule{Text: row.String(), Include: row.Action != Exclude, Pattern: row.Pattern, re: re}
+	switch row.Action {
+	case Include:
+		return sizedRule{Rule: r, useMin: true}, nil
+	case Exclude:
+		return sizedRule{Rule: r, threshold: -1}, nil
+	case AtSize:
+		if row.Size < 0 {
+			return sizedRule{}, fmt.Errorf("size %d out of range", row.Size)
 		}
-		return sizedRule{}, fmt.Errorf(`the first element must be a size, "+" or "-", not %q`, a)
+		return sizedRule{Rule: r, threshold: row.Size}, nil
 	}
-	n, err := sizeOf(v[0])
-	if err != nil {
-		return sizedRule{}, err
-	}
-	r.Include = true
-	return sizedRule{Rule: r, threshold: n}, nil
-}
-
-// sizeOf accepts YAML numbers. A fractional size compares like the
-// original's float: size >= 2.5 is size >= 3.
-func sizeOf(v any) (int64, error) {
-	var f float64
-	switch n := v.(type) {
-	case int:
-		f = float64(n)
-	case int64:
-		f = float64(n)
-	case uint64:
-		f = float64(n)
-	case float64:
-		f = n
-	default:
-		return 0, fmt.Errorf("the first element must be a size, \"+\" or \"-\", not %T", v)
-	}
-	if math.IsNaN(f) || f < 0 || f > math.MaxInt64/2 {
-		return 0, fmt.Errorf("size %v out of range", v)
-	}
-	return int64(math.Ceil(f)), nil
-}
-
-func rowText(row any) string {
-	switch v := row.(type) {
-	case string:
-		return v
-	case []string:
-		if len(v) == 2 {
-			return rowText([]any{v[0], v[1]})
-		}
-	case []any:
-		if len(v) == 2 {
-			return fmt.Sprintf("[%v, %s]", v[0], strconv.Quote(fmt.Sprint(v[1])))
-		}
-	}
-	return fmt.Sprint(row)
+	return sizedRule{}, fmt.Errorf("unknown action %d", row.Action)
 }
 
 // MinSize is the configured default threshold (NoMinSize for none).

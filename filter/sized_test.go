@@ -6,20 +6,22 @@ import (
 	"testing"
 )
 
-// The rows of the original's base config comments plus every row form.
-var sizedRows = []any{
-	`-\.(gz|bz2|t[gb]z2?|xz|lzma|7z|zip|rar)$`,
-	[]any{500, `\.(txt|csv|log|md)$`},
-	[]any{2000, `^/etc/`},
-	`+\.dat$`,
-	[]any{0, `\.always$`},
-	[]any{"-", `\.bin$`},
-	[]any{nil, `\.null$`},
-	[]any{false, `\.false$`},
-	[]any{true, `\.true$`},
-	[]any{"+", `\.plus$`},
-	[]any{2.5, `\.frac$`},
-	[]string{"-", `\.strpair$`},
+// The rows of the original's base config comments plus every row form,
+// as config decodes them (config/helpers_test.go TestPathFilterRowForms
+// checks that decoding).
+var sizedRows = []Row{
+	{Action: Exclude, Pattern: `\.(gz|bz2|t[gb]z2?|xz|lzma|7z|zip|rar)$`},
+	{Action: AtSize, Size: 500, Pattern: `\.(txt|csv|log|md)$`},
+	{Action: AtSize, Size: 2000, Pattern: `^/etc/`},
+	{Action: Include, Pattern: `\.dat$`},
+	{Action: AtSize, Size: 0, Pattern: `\.always$`},
+	{Action: Exclude, Pattern: `\.bin$`},          // ["-", RE]
+	{Action: Exclude, Pattern: `\.null$`},         // [null, RE]
+	{Action: Exclude, Pattern: `\.false$`},        // [false, RE]
+	{Action: Include, Pattern: `\.true$`},         // [true, RE]
+	{Action: Include, Pattern: `\.plus$`},         // ["+", RE]
+	{Action: AtSize, Size: 3, Pattern: `\.frac$`}, // [2.5, RE]: >= 2.5 is >= 3
+	{Action: Exclude, Pattern: `\.strpair$`},
 }
 
 type decideCase struct {
@@ -97,23 +99,21 @@ func TestNilSizedNeverCompresses(t *testing.T) {
 	checkDecide(t, empty, []decideCase{{"x", 99, false, -1}, {"x", 100, true, -1}})
 }
 
+// The YAML row forms' own errors (three elements, "x" as an action, a
+// negative size...) are config's: config/load_test.go.
 func TestParseSizedErrors(t *testing.T) {
 	cases := []struct {
-		row  any
+		row  Row
 		want string
 	}{
-		{`\.gz$`, `must start with "+"`}, // the old implied "-" form is refused
-		{[]any{1, "a", "b"}, "3 elements"},
-		{[]any{500, 7}, "regexp string"},
-		{[]any{"x", "a"}, `not "x"`},
-		{[]any{"500", "a"}, `not "500"`},
-		{[]any{-1, "a"}, "out of range"},
-		{42, "not int"},
-		{[]any{500, `(?=a)`}, "look-ahead"},
-		{[]any{500, `a{,9}`}, "{0,9}"},
+		{Row{Action: AtSize, Size: -1, Pattern: "a"}, "out of range"},
+		{Row{Pattern: "a"}, "unknown action"},
+		{Row{Action: AtSize, Size: 500, Pattern: `(?=a)`}, "look-ahead"},
+		{Row{Action: AtSize, Size: 500, Pattern: `a{,9}`}, "{0,9}"},
+		{Row{Action: Exclude, Pattern: `a(`}, "not a valid Go regexp"},
 	}
 	for _, c := range cases {
-		_, err := ParseSized([]any{"+ok", c.row}, 5120)
+		_, err := ParseSized([]Row{{Action: Include, Pattern: "ok"}, c.row}, 5120)
 		if err == nil {
 			t.Errorf("ParseSized(%v): no error", c.row)
 			continue
@@ -129,7 +129,7 @@ func TestParseSizedErrors(t *testing.T) {
 }
 
 func TestSizedExplain(t *testing.T) {
-	s, err := ParseSized([]any{[]any{500, `\.txt$`}, `-\.gz$`}, 5120)
+	s, err := ParseSized([]Row{{Action: AtSize, Size: 500, Pattern: `\.txt$`}, {Action: Exclude, Pattern: `\.gz$`}}, 5120)
 	if err != nil {
 		t.Fatal(err)
 	}

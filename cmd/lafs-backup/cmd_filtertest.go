@@ -245,7 +245,7 @@ func (r filterResult) print(w io.Writer) {
 
 // ruleText shows a rule as written: '+RE' and '-RE' quoted, [SIZE, "RE"] as is.
 func ruleText(r config.Rule) string {
-	if r.Action == config.MinSize {
+	if r.Action == filter.AtSize {
 		return r.String()
 	}
 	return strconv.Quote(r.String())
