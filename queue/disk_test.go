@@ -88,7 +88,7 @@ func TestWalkRealTree(t *testing.T) {
 	qpath := filepath.Join(t.TempDir(), "queue")
 	hfs := hookFS{denied: filepath.Join(dir, "locked"), vanishDir: filepath.Join(dir, "gone-dir"),
 		vanish: filepath.Join(dir, "gone-dir", "vanishing")}
-	st, err := WriteFile(context.Background(), qpath, dir, BuildOptions{FS: hfs, CacheDirTag: true, Xattrs: true})
+	st, err := WriteFile(context.Background(), qpath, dir, BuildOptions{Selection: Selection{CacheDirTag: true}, FS: hfs, Xattrs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestWalkRealSymlinkToDirFiltered(t *testing.T) {
 	}
 	flt, _ := filter.Parse([]string{`-^/l?d/$`})
 	qpath := filepath.Join(t.TempDir(), "q")
-	if _, err := WriteFile(context.Background(), qpath, dir, BuildOptions{Filter: flt}); err != nil {
+	if _, err := WriteFile(context.Background(), qpath, dir, BuildOptions{Selection: Selection{Filter: flt}}); err != nil {
 		t.Fatal(err)
 	}
 	var paths []string
@@ -204,7 +204,7 @@ func TestWalkRealOneFileSystem(t *testing.T) {
 	}
 	for _, one := range []bool{true, false} {
 		qpath := filepath.Join(t.TempDir(), "q")
-		if _, err := WriteFile(context.Background(), qpath, dir, BuildOptions{OneFileSystem: one}); err != nil {
+		if _, err := WriteFile(context.Background(), qpath, dir, BuildOptions{Selection: Selection{OneFileSystem: one}}); err != nil {
 			t.Fatal(err)
 		}
 		var paths []string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // Version is the queue format version this package writes and reads.
@@ -46,7 +47,7 @@ func checkPath(p string) error {
 	}
 	for c := range strings.SplitSeq(p, "/") {
 		if c == "" || c == "." || c == ".." {
-			return fmt.Errorf("path %s: empty, \".\" or \"..\" component", Escape(p))
+			return fmt.Errorf("path %s: empty, \".\" or \"..\" component", pathesc.Escape(p))
 		}
 	}
 	return nil

@@ -7,17 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// Escape returns s in the queue's path escaping (docs/queue-format.md): a
+// The queue's escaping (docs/queue-format.md) is the file format's: a
 // token without spaces, control bytes or invalid UTF-8, from which
-// Unescape gives back s exactly. Use it to show a path in a log line.
-func Escape(s string) string {
-	return string(appendEscaped(nil, s, fieldPath))
-}
-
-// Unescape is the inverse of Escape.
-func Unescape(s string) (string, error) {
-	return unescape(s, fieldPath)
-}
+// unescape gives back the bytes exactly. Messages show paths with
+// internal/pathesc instead, as every package does.
 
 // field selects the characters escaped beyond the common set.
 type field uint8

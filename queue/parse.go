@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 var typeByName = map[string]fsmeta.Type{}
@@ -45,13 +46,13 @@ func parseEntry(s string) (Entry, error) {
 	}
 	metaTok, kv, _ := strings.Cut(rest, " ")
 	if err := parseOwnerMode(metaTok, &e.Meta); err != nil {
-		return Entry{}, fmt.Errorf("%w: entry %s: %v", ErrCorrupt, Escape(e.Path), err)
+		return Entry{}, fmt.Errorf("%w: entry %s: %v", ErrCorrupt, pathesc.Escape(e.Path), err)
 	}
 	if err := parseFields(kv, &e.Meta); err != nil {
-		return Entry{}, fmt.Errorf("%w: entry %s: %v", ErrCorrupt, Escape(e.Path), err)
+		return Entry{}, fmt.Errorf("%w: entry %s: %v", ErrCorrupt, pathesc.Escape(e.Path), err)
 	}
 	if err := checkMeta(&e.Meta); err != nil {
-		return Entry{}, fmt.Errorf("%w: entry %s: %v", ErrCorrupt, Escape(e.Path), err)
+		return Entry{}, fmt.Errorf("%w: entry %s: %v", ErrCorrupt, pathesc.Escape(e.Path), err)
 	}
 	return e, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // maxLine bounds one line (an entry with many large xattrs stays far below).
@@ -122,7 +124,7 @@ func (r *Reader) next() (Entry, error) {
 
 func (r *Reader) checkOrder(p string) error {
 	if r.n > 0 && (r.last == "" || comparePaths(p, r.last) >= 0) {
-		return fmt.Errorf("%w: entry %s out of order after %s", ErrCorrupt, Escape(p), Escape(r.last))
+		return fmt.Errorf("%w: entry %s out of order after %s", ErrCorrupt, pathesc.Escape(p), pathesc.Escape(r.last))
 	}
 	return nil
 }

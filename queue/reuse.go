@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // ErrOtherSource marks a queue built from another source directory.
@@ -30,7 +32,7 @@ func Reusable(path, source string) (bool, error) {
 	defer r.Close()
 	want, _ := filepath.Abs(source)
 	if got := r.Header().Source; got != want {
-		return false, fmt.Errorf("%w: %s was built from %s, not %s", ErrOtherSource, path, Escape(got), Escape(want))
+		return false, fmt.Errorf("%w: %s was built from %s, not %s", ErrOtherSource, path, pathesc.Escape(got), pathesc.Escape(want))
 	}
 	for {
 		_, err := r.Next()

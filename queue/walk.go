@@ -1,12 +1,10 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,30 +12,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/lafs-backup/lafs-backup/filter"
 	"github.com/lafs-backup/lafs-backup/fsmeta"
-)
-
-// SpecialFiles says what the walk does with FIFOs, sockets and devices.
-// They are never opened either way.
-type SpecialFiles int
-
-const (
-	RecordSpecial SpecialFiles = iota // metadata-only entries (default)
-	SkipSpecial                       // left out, counted as skipped
+	"github.com/lafs-backup/lafs-backup/internal/logx"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // BuildOptions configure WriteFile's walk.
 type BuildOptions struct {
-	Filter        *filter.Filter // nil: include everything
-	OneFileSystem bool           // do not descend into other filesystems; mount points are kept as empty directories
-	SpecialFiles  SpecialFiles
-	CacheDirTag   bool     // in a directory holding a valid CACHEDIR.TAG keep only the tag file
-	Xattrs        bool     // record xattrs other than ACLs and caps (fsmeta.Options.Xattrs)
-	SkipPaths     []string // files never recorded (the entry cache's database files)
-	Logger        *slog.Logger
-	FS            FS        // nil: OS
-	Started       time.Time // header start time; zero: now
+	Selection      // what is left out
+	Xattrs    bool // record xattrs other than ACLs and caps (fsmeta.Options.Xattrs)
+	Logger    *slog.Logger
+	FS        FS        // nil: OS
+	Started   time.Time // header start time; zero: now
 	// Readers is how many goroutines read one directory's metadata at
 	// once; 0 means DefaultReaders. The FS must allow concurrent Reads.
 	Readers int
@@ -69,27 +55,18 @@ type Failure struct {
 	Err  error
 }
 
-// LevelNoise is the slog level of per-path messages (below debug).
-const LevelNoise = slog.LevelDebug - 4
-
-const (
-	cacheDirTagName = "CACHEDIR.TAG"
-	cacheDirTagSig  = "Signature: 8a477f597d28d172789f06886806bc55"
-)
-
 // walker writes the entries below one root, children before parents.
 type walker struct {
-	ctx      context.Context
-	fs       FS
-	w        *Writer
-	o        *BuildOptions
-	log      *slog.Logger
-	meta     fsmeta.Options
-	rootDev  uint64
-	skip     map[string]bool // absolute real paths never recorded
-	skipBase map[string]bool // their base names, checked first
-	workers  int             // goroutines reading metadata
-	st       *Stats
+	ctx     context.Context
+	fs      FS
+	w       *Writer
+	o       *BuildOptions
+	log     *slog.Logger
+	meta    fsmeta.Options
+	sel     *selector
+	rootDev uint64
+	workers int // goroutines reading metadata
+	st      *Stats
 }
 
 // dir writes the entries below the directory rel (at abs), then rel itself.
@@ -132,14 +109,14 @@ type pending struct {
 // tagged cache directory, the entry cache's files, and names the filter
 // excludes by their listed type.
 func (wk *walker) selectNames(rel, abs string, ents []DirEntry) []pending {
-	tagged := wk.o.CacheDirTag && wk.isCacheDir(abs, ents)
+	tagged := wk.sel.tagged(abs, ents)
 	ps := make([]pending, 0, len(ents))
 	for _, e := range ents {
 		crel := join(rel, e.Name)
 		switch {
 		case tagged && e.Name != cacheDirTagName:
 			wk.skipped(crel, "in a directory with "+cacheDirTagName)
-		case wk.skipBase[e.Name] && wk.skip[joinAbs(abs, e.Name)]:
+		case wk.sel.ownFile(abs, e.Name):
 			wk.skipped(crel, "the entry cache's or the queue's own file")
 		case e.Type != 0 && !wk.included(crel, e.Type == fsmeta.TypeDir):
 		default:
@@ -186,15 +163,15 @@ func (wk *walker) child(dirRel, dirAbs string, p *pending) error {
 	}
 	switch m.Type {
 	case fsmeta.TypeDir:
-		if wk.o.OneFileSystem && m.Dev != wk.rootDev {
-			wk.log.Info("not crossing into another filesystem", "path", Escape(rel))
+		if wk.sel.OneFileSystem && m.Dev != wk.rootDev {
+			wk.log.Info("not crossing into another filesystem", "path", pathesc.Escape(rel))
 			return wk.emit(rel, m)
 		}
 		return wk.dir(rel, joinAbs(dirAbs, p.name), m)
 	case fsmeta.TypeFile, fsmeta.TypeSymlink:
 		return wk.emit(rel, m)
 	}
-	if wk.o.SpecialFiles == SkipSpecial {
+	if wk.sel.skipsSpecial(m.Type) {
 		wk.skipped(rel, "special file ("+m.Type.String()+")")
 		return nil
 	}
@@ -202,14 +179,14 @@ func (wk *walker) child(dirRel, dirAbs string, p *pending) error {
 }
 
 func (wk *walker) included(rel string, isDir bool) bool {
-	inc, rule := wk.o.Filter.Match(rel, isDir)
-	if !inc {
+	out, rule := wk.sel.filtered(rel, isDir)
+	if out {
 		wk.st.Skipped++
-		if wk.log.Enabled(wk.ctx, LevelNoise) {
-			wk.log.Log(wk.ctx, LevelNoise, "excluded", "path", Escape(rel), "rule", rule+1)
+		if wk.log.Enabled(wk.ctx, logx.LevelNoise) {
+			wk.log.Log(wk.ctx, logx.LevelNoise, "excluded", "path", pathesc.Escape(rel), "rule", rule+1)
 		}
 	}
-	return inc
+	return !out
 }
 
 func (wk *walker) emit(rel string, m fsmeta.Meta) error {
@@ -234,8 +211,8 @@ func (wk *walker) emit(rel string, m fsmeta.Meta) error {
 
 func (wk *walker) skipped(rel, why string) {
 	wk.st.Skipped++
-	if wk.log.Enabled(wk.ctx, LevelNoise) {
-		wk.log.Log(wk.ctx, LevelNoise, "skipped", "path", Escape(rel), "reason", why)
+	if wk.log.Enabled(wk.ctx, logx.LevelNoise) {
+		wk.log.Log(wk.ctx, logx.LevelNoise, "skipped", "path", pathesc.Escape(rel), "reason", why)
 	}
 }
 
@@ -245,7 +222,7 @@ func (wk *walker) fail(rel string, err error) {
 	if len(wk.st.Failures) < MaxFailures {
 		wk.st.Failures = append(wk.st.Failures, Failure{Path: rel, Err: err})
 	}
-	wk.log.Warn("skipped unreadable entry", "path", Escape(rel), "reason", reason(err))
+	wk.log.Warn("skipped unreadable entry", "path", pathesc.Escape(rel), "reason", reason(err))
 }
 
 // reason is the errno text of err when it has one (the path is logged
@@ -256,38 +233,6 @@ func reason(err error) string {
 		return errno.Error()
 	}
 	return err.Error()
-}
-
-// isCacheDir reports whether ents hold a regular CACHEDIR.TAG file that
-// starts with the signature of the Cache Directory Tagging Specification.
-func (wk *walker) isCacheDir(abs string, ents []DirEntry) bool {
-	for _, e := range ents {
-		if e.Name != cacheDirTagName {
-			continue
-		}
-		path := joinAbs(abs, cacheDirTagName)
-		t := e.Type
-		if t == 0 {
-			m, err := wk.fs.Read(path, fsmeta.Options{})
-			if err != nil {
-				return false
-			}
-			t = m.Type
-		}
-		if t != fsmeta.TypeFile {
-			return false
-		}
-		head, err := wk.fs.Head(path, len(cacheDirTagSig))
-		return err == nil && bytes.Equal(head, []byte(cacheDirTagSig))
-	}
-	return false
-}
-
-// skipPath makes the walk leave out the file at p (made absolute and real).
-func (wk *walker) skipPath(p string) {
-	r := realPath(p)
-	wk.skip[r] = true
-	wk.skipBase[filepath.Base(r)] = true
 }
 
 func joinAbs(dir, name string) string {

@@ -71,7 +71,7 @@ func TestWalkFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, st, _ := build(t, fsys, BuildOptions{Filter: flt})
+	got, st, _ := build(t, fsys, BuildOptions{Selection: Selection{Filter: flt}})
 	want := []string{"var/log/security/auth", "var/log/security", "var/log", "var", "keep", ""}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
@@ -92,7 +92,7 @@ func TestWalkUnknownListType(t *testing.T) {
 		n.listType = 0
 	}
 	flt, _ := filter.Parse([]string{`-^/d/$`})
-	got, _, _ := build(t, fsys, BuildOptions{Filter: flt})
+	got, _, _ := build(t, fsys, BuildOptions{Selection: Selection{Filter: flt}})
 	if want := []string{"f", ""}; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q want %q", got, want)
 	}
@@ -171,7 +171,7 @@ func TestWalkSpecialFiles(t *testing.T) {
 	if len(got) != 6 || st.Specials != 4 {
 		t.Errorf("record: %q %+v", got, st)
 	}
-	got, st, _ = build(t, newMemFS(specs...), BuildOptions{SpecialFiles: SkipSpecial})
+	got, st, _ = build(t, newMemFS(specs...), BuildOptions{Selection: Selection{SpecialFiles: SkipSpecial}})
 	if want := []string{"f", ""}; !reflect.DeepEqual(got, want) || st.Skipped != 4 {
 		t.Errorf("skip: %q %+v", got, st)
 	}
@@ -182,7 +182,7 @@ func TestWalkCacheDirTag(t *testing.T) {
 		"fake:d", "fake/CACHEDIR.TAG:f", "fake/data:f", "other:d", "other/CACHEDIR.TAG:p", "other/y:f")
 	fsys.node("cache/CACHEDIR.TAG").head = cacheDirTagSig + "\n# a comment\n"
 	fsys.node("fake/CACHEDIR.TAG").head = "Signature: wrong"
-	got, st, _ := build(t, fsys, BuildOptions{CacheDirTag: true})
+	got, st, _ := build(t, fsys, BuildOptions{Selection: Selection{CacheDirTag: true}})
 	want := []string{"other/y", "other/CACHEDIR.TAG", "other", "fake/data", "fake/CACHEDIR.TAG", "fake",
 		"cache/CACHEDIR.TAG", "cache", ""}
 	if !reflect.DeepEqual(got, want) {
@@ -200,7 +200,7 @@ func TestWalkCacheDirTag(t *testing.T) {
 func TestWalkOneFileSystem(t *testing.T) {
 	fsys := newMemFS("mnt:d", "mnt/x:f", "home:d", "home/y:f")
 	fsys.node("mnt").m.Dev = 99
-	got, _, _ := build(t, fsys, BuildOptions{OneFileSystem: true})
+	got, _, _ := build(t, fsys, BuildOptions{Selection: Selection{OneFileSystem: true}})
 	if want := []string{"mnt", "home/y", "home", ""}; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q want %q", got, want)
 	}
@@ -211,7 +211,7 @@ func TestWalkOneFileSystem(t *testing.T) {
 
 func TestWalkSkipPaths(t *testing.T) {
 	fsys := newMemFS("state:d", "state/cache.db:f", "state/cache.db-wal:f", "state/notes:f")
-	got, st, _ := build(t, fsys, BuildOptions{SkipPaths: []string{memRoot + "/state/cache.db", memRoot + "/state/cache.db-wal"}})
+	got, st, _ := build(t, fsys, BuildOptions{Selection: Selection{SkipPaths: []string{memRoot + "/state/cache.db", memRoot + "/state/cache.db-wal"}}})
 	if want := []string{"state/notes", "state", ""}; !reflect.DeepEqual(got, want) || st.Skipped != 2 {
 		t.Errorf("got %q want %q (%+v)", got, want, st)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // WriteFile walks the directory source and writes its queue to path:
@@ -42,8 +43,8 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 	}
 	src, _ := filepath.Abs(source)
 	err = atomicWrite(path, func(f *os.File) error {
-		wk.skipPath(path) // a queue kept inside the source is not backed up
-		wk.skipPath(f.Name())
+		wk.sel.skipPath(path) // a queue kept inside the source is not backed up
+		wk.sel.skipPath(f.Name())
 		bw := bufio.NewWriterSize(f, 256<<10)
 		w, err := NewWriter(bw, Header{Version: Version, Source: src, Started: o.Started})
 		if err != nil {
@@ -63,7 +64,7 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 
 func newWalker(ctx context.Context, o *BuildOptions, st *Stats) *walker {
 	wk := &walker{ctx: ctx, fs: o.FS, o: o, log: o.Logger, st: st,
-		meta: fsmeta.Options{Xattrs: o.Xattrs}, skip: map[string]bool{}, skipBase: map[string]bool{}}
+		meta: fsmeta.Options{Xattrs: o.Xattrs}}
 	wk.workers = o.Readers
 	if wk.workers <= 0 {
 		wk.workers = DefaultReaders
@@ -74,9 +75,7 @@ func newWalker(ctx context.Context, o *BuildOptions, st *Stats) *walker {
 	if wk.log == nil {
 		wk.log = slog.New(slog.DiscardHandler)
 	}
-	for _, p := range o.SkipPaths {
-		wk.skipPath(p)
-	}
+	wk.sel = newSelector(o.Selection, wk.fs)
 	return wk
 }
 
@@ -89,7 +88,7 @@ func (wk *walker) openRoot(source string) (string, fsmeta.Meta, error) {
 		return "", m, fmt.Errorf("queue: source: %w", err)
 	}
 	if m.Type != fsmeta.TypeDir {
-		return "", m, fmt.Errorf("queue: source %s is a %v, not a directory", Escape(source), m.Type)
+		return "", m, fmt.Errorf("queue: source %s is a %v, not a directory", pathesc.Escape(source), m.Type)
 	}
 	wk.rootDev = m.Dev
 	return root, m, nil

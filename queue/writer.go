@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -79,10 +80,10 @@ func (w *Writer) check(e Entry) error {
 		return fmt.Errorf("queue: %w", err)
 	}
 	if w.any && comparePaths(e.Path, w.last) >= 0 {
-		return fmt.Errorf("queue: entry %s out of order after %s", Escape(e.Path), Escape(w.last))
+		return fmt.Errorf("queue: entry %s out of order after %s", pathesc.Escape(e.Path), pathesc.Escape(w.last))
 	}
 	if err := checkMeta(&e.Meta); err != nil {
-		return fmt.Errorf("queue: entry %s: %w", Escape(e.Path), err)
+		return fmt.Errorf("queue: entry %s: %w", pathesc.Escape(e.Path), err)
 	}
 	w.ended = e.Path == ""
 	return nil

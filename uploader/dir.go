@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/lafs-backup/lafs-backup/internal/logx"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
@@ -22,21 +24,21 @@ func (r *run) mkdir(ctx context.Context, n *node) error {
 	}
 	children, keyed, err := r.childMap(kids)
 	if err != nil {
-		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
+		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
 	key, err := dirKey(r.opts.SourcePattern, n.meta, keyed)
 	if err != nil {
-		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
+		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
 	cap, err := r.dirCap(ctx, key, keyed, children)
 	if err != nil {
-		return fmt.Errorf("uploader: directory %s: %w", r.opts.EscapePath(n.path), err)
+		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
 	n.cap = cap
 	n.edge = treeformat.Edge{Meta: n.meta}
 	n.dir.children = nil // done with them: only the directory's own result stays
-	if r.log.Enabled(ctx, LevelNoise) {
-		r.log.Log(ctx, LevelNoise, "directory done", "path", r.opts.EscapePath(n.path), "children", len(kids))
+	if r.log.Enabled(ctx, logx.LevelNoise) {
+		r.log.Log(ctx, logx.LevelNoise, "directory done", "path", pathesc.Escape(n.path), "children", len(kids))
 	}
 	return r.cache.flushSoon()
 }

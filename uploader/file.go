@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/logx"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
@@ -104,8 +106,8 @@ func (r *run) setFile(n *node, c content, mtime int64, what string) {
 	m := n.meta
 	m.MtimeNs, m.Size = mtime, c.size // from phase two's stat and read
 	n.edge = treeformat.Edge{Meta: m, Enc: c.enc, Hardlink: n.hardlink}
-	if ctx := context.Background(); r.log.Enabled(ctx, LevelNoise) {
-		r.log.Log(ctx, LevelNoise, "file "+what, "path", r.opts.EscapePath(n.path), "size", c.size, "enc", c.enc)
+	if ctx := context.Background(); r.log.Enabled(ctx, logx.LevelNoise) {
+		r.log.Log(ctx, logx.LevelNoise, "file "+what, "path", pathesc.Escape(n.path), "size", c.size, "enc", c.enc)
 	}
 }
 
@@ -245,7 +247,7 @@ func (r *run) readFailed(n *node, err error) error {
 	if errors.As(err, &se) {
 		return r.sourceProblem(n, err)
 	}
-	return fmt.Errorf("uploader: %s: %w", r.opts.EscapePath(n.path), err)
+	return fmt.Errorf("uploader: %s: %w", pathesc.Escape(n.path), err)
 }
 
 // sourceProblem records a source error: a vanished entry is skipped, an
@@ -261,7 +263,7 @@ func (r *run) sourceProblem(n *node, err error) error {
 }
 
 func (r *run) problem(n *node, kind ProblemKind, why string) {
-	p := Problem{Kind: kind, Path: r.opts.EscapePath(n.path), Reason: why}
+	p := Problem{Kind: kind, Path: pathesc.Escape(n.path), Reason: why}
 	r.stats.problem(p)
 	r.log.Warn("entry "+string(kind), "path", p.Path, "reason", why)
 }
@@ -305,7 +307,7 @@ func (r *run) symlink(ctx context.Context, n *node) error {
 	n.cap, err = r.grid.PutFile(ctx, open, int64(len(target)))
 	release()
 	if err != nil {
-		return fmt.Errorf("uploader: %s: upload symlink target: %w", r.opts.EscapePath(n.path), err)
+		return fmt.Errorf("uploader: %s: upload symlink target: %w", pathesc.Escape(n.path), err)
 	}
 	r.stats.filesUploaded.Add(1)
 	return r.record(key, Object{Cap: n.cap}, false)

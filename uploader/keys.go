@@ -8,6 +8,7 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // Cache keys are entrycache.Key hashes (SHA-256 over length-prefixed parts),
@@ -124,7 +125,7 @@ func (k *keyHash) children(cs []keyChild) error {
 	for _, c := range sorted {
 		meta, err := json.Marshal(c.meta)
 		if err != nil {
-			return fmt.Errorf("encode metadata of %s: %w", escapePath(c.name), err)
+			return fmt.Errorf("encode metadata of %s: %w", pathesc.Escape(c.name), err)
 		}
 		k.str(c.name)
 		if c.dir {

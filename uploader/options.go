@@ -17,11 +17,6 @@ const (
 	DefaultProbeRatio = 0.9      // flate ratio above which a file is not compressed
 )
 
-// LevelNoise is the slog level of per-path progress messages ("noise",
-// below debug). Paths appear in logs only at this level, and in warnings
-// about one entry.
-const LevelNoise = slog.LevelDebug - 4
-
 // XZOptions tunes xz compression.
 type XZOptions struct {
 	// DictCap is the largest dictionary; each file gets the next power of
@@ -71,10 +66,6 @@ type Options struct {
 	// Logger receives warnings about entries and noise-level progress.
 	// nil discards.
 	Logger *slog.Logger
-	// EscapePath renders a raw relative path for messages and Stats
-	// (the queue's escape, so messages and the queue agree). nil uses a
-	// built-in C-style escape.
-	EscapePath func(string) string
 	// LinkCandidates, when set, says whether a multiply-linked file's
 	// (dev, ino) may have another link inside this walk; only those are
 	// kept in the hardlink table. Snapshots made with rsync --link-dest
@@ -129,9 +120,6 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.EscapePath == nil {
-		o.EscapePath = escapePath
 	}
 	return o, nil
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // Uploader turns a stream of phase-one entries into an immutable tree on
@@ -72,7 +74,7 @@ type result struct {
 // error, after the cache has been flushed so a rerun reuses the finished
 // work. Run closes entries.
 func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
-	c := &counters{start: u.opts.Now(), escape: u.opts.EscapePath}
+	c := &counters{start: u.opts.Now(), escape: pathesc.Escape}
 	u.cur.Store(c)
 	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights()}
 	defer func() {

@@ -64,7 +64,7 @@ type counters struct {
 
 	peakPending int // most unfinished nodes at once (driver only; tests)
 
-	escape func(string) string // renders current for Stats; nil: as is
+	escape func(string) string // renders current for Stats (pathesc.Escape); nil: as is
 
 	mu       sync.Mutex
 	problems []Problem

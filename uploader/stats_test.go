@@ -3,13 +3,15 @@ package uploader
 import (
 	"testing"
 	"time"
+
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // The entry being read is kept raw and escaped only when a snapshot is
 // taken (status line, SIGUSR1), not once per entry.
 func TestStatsCurrentEscapedOnSnapshot(t *testing.T) {
 	calls := 0
-	c := &counters{escape: func(s string) string { calls++; return escapePath(s) }}
+	c := &counters{escape: func(s string) string { calls++; return pathesc.Escape(s) }}
 	for _, p := range []string{"a", "b", "dir/new\nline"} {
 		c.setCurrent(p)
 	}

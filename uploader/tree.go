@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
@@ -81,11 +82,11 @@ func checkPath(p string) error {
 		return nil
 	}
 	if strings.IndexByte(p, 0) >= 0 {
-		return fmt.Errorf("path %s contains NUL", escapePath(p))
+		return fmt.Errorf("path %s contains NUL", pathesc.Escape(p))
 	}
 	for _, c := range strings.Split(p, "/") {
 		if c == "" || c == "." || c == ".." {
-			return fmt.Errorf("bad path %s", escapePath(p))
+			return fmt.Errorf("bad path %s", pathesc.Escape(p))
 		}
 	}
 	return nil
@@ -103,14 +104,14 @@ func splitPath(p string) (parent, name string) {
 // children are not all done).
 func (t *tree) add(e Entry) (*node, bool, error) {
 	if t.root != nil {
-		return nil, false, fmt.Errorf("entry %s after the root entry", escapePath(e.Path))
+		return nil, false, fmt.Errorf("entry %s after the root entry", pathesc.Escape(e.Path))
 	}
 	if err := checkPath(e.Path); err != nil {
 		return nil, false, err
 	}
 	kind, ok := kindOf(e.Meta.Type)
 	if !ok {
-		return nil, false, fmt.Errorf("entry %s has unknown type %v", escapePath(e.Path), e.Meta.Type)
+		return nil, false, fmt.Errorf("entry %s has unknown type %v", pathesc.Escape(e.Path), e.Meta.Type)
 	}
 	parent, name := splitPath(e.Path)
 	n := &node{kind: kind, path: e.Path, name: name, meta: e.Meta}
@@ -166,7 +167,7 @@ func (t *tree) orphans() error {
 	for p, ds := range t.open {
 		if p != "" && len(ds.children) > 0 {
 			return fmt.Errorf("entry %s came after its parent directory %s or without it",
-				escapePath(ds.children[0].path), escapePath(p))
+				pathesc.Escape(ds.children[0].path), pathesc.Escape(p))
 		}
 	}
 	return nil

@@ -78,19 +78,6 @@ func TestWeighted(t *testing.T) {
 	<-done
 }
 
-func TestEscapePath(t *testing.T) {
-	for raw, want := range map[string]string{
-		"a/b c":      "a/b c",
-		"a\nb\\c":    `a\nb\\c`,
-		"bad\xff":    `bad\xff`,
-		"\u00e9\x01": "\u00e9\\x01",
-	} {
-		if got := escapePath(raw); got != want {
-			t.Errorf("escapePath(%q) = %q, want %q", raw, got, want)
-		}
-	}
-}
-
 func TestOptionsCheck(t *testing.T) {
 	if _, err := New(newFakeGrid(), newFakeCache(), Options{}); err == nil {
 		t.Error("empty options accepted")

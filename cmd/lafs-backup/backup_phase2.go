@@ -130,7 +130,7 @@ func (b *backupRun) finish(ctx context.Context, rootCap string, st uploader.Stat
 		Name: name, Source: cfg.Source.Path, Generation: b.cur.Generation, Cap: rootCap,
 		Started: b.cur.Started, Finished: now,
 		Entries: st.Entries, Files: b.survey.Files, Bytes: b.survey.Bytes,
-		Status: status, Filter: settingsFromConfig(cfg).JSON(),
+		Status: status, Filter: settingsFromConfig(cfg, b.queuePath).JSON(),
 	})
 	if err != nil {
 		return fmt.Errorf("recording the backup: %w", err)

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
-	"github.com/lafs-backup/lafs-backup/queue"
 	"github.com/lafs-backup/lafs-backup/uploader"
 )
 
@@ -84,7 +84,7 @@ func (b *backupRun) summary(rootCap string, st uploader.Stats, resultErrs []stri
 		s.XZRatio = float64(st.CompressedOut) / float64(st.CompressedIn)
 	}
 	for _, f := range b.qstats.Failures {
-		s.Problems = append(s.Problems, fmt.Sprintf("unreadable: %s: %s", queue.Escape(f.Path), walkReason(f.Err)))
+		s.Problems = append(s.Problems, fmt.Sprintf("unreadable: %s: %s", pathesc.Escape(f.Path), walkReason(f.Err)))
 	}
 	for _, p := range st.Problems {
 		s.Problems = append(s.Problems, fmt.Sprintf("%s: %s: %s", p.Kind, p.Path, p.Reason))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/lafs-backup/lafs-backup/config"
 	"github.com/lafs-backup/lafs-backup/entrycache"
@@ -126,23 +125,15 @@ func reportImport(e *env, db *entrycache.DB) {
 	}
 }
 
-// writeQueue runs phase one into path and reports it on stderr.
+// writeQueue runs phase one into path and reports it on stderr. It walks
+// with the selection backup records for verify (backupSettings).
 func writeQueue(ctx context.Context, e *env, path, source string) (queue.Stats, error) {
-	f, err := filter.Parse(config.RuleStrings(e.Config.Filter))
+	s := settingsFromConfig(e.Config, path)
+	sel, err := s.selection()
 	if err != nil {
 		return queue.Stats{}, err
 	}
-	src := e.Config.Source
-	special := queue.RecordSpecial
-	if src.SpecialFiles == "skip" {
-		special = queue.SkipSpecial
-	}
-	st, err := queue.WriteFile(ctx, path, source, queue.BuildOptions{
-		Filter: f, OneFileSystem: src.OneFileSystem, SpecialFiles: special,
-		CacheDirTag: src.CachedirTag, Xattrs: src.Xattrs,
-		SkipPaths: append(entrycache.DatabaseFiles(src.EntryCache.Path), entrycache.LockPath(src.EntryCache.Path), path),
-		Logger:    e.Log,
-	})
+	st, err := queue.WriteFile(ctx, path, source, queue.BuildOptions{Selection: sel, Xattrs: s.Xattrs, Logger: e.Log})
 	if err != nil {
 		return st, err
 	}
@@ -182,8 +173,5 @@ func uploaderOptions(cfg *config.Config, e *env, source, name string, jobs int) 
 		DisableDedup: cfg.Operation.DisableDeduplication,
 		TrustWindow:  cfg.Operation.Trust(),
 		Logger:       e.Log,
-		EscapePath:   queue.Escape,
 	}, nil
 }
-
-var _ = time.Second

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/restore"
 )
@@ -93,7 +94,7 @@ func printRestoreSummary(e *env, target string, st restore.Stats, took time.Dura
 	if e.JSON {
 		failed := make([]map[string]string, 0, len(st.Failed))
 		for _, f := range st.Failed {
-			failed = append(failed, map[string]string{"path": restore.EscapePath(f.Path), "error": f.Err.Error()})
+			failed = append(failed, map[string]string{"path": pathesc.Escape(f.Path), "error": f.Err.Error()})
 		}
 		json.NewEncoder(e.Stdout).Encode(map[string]any{
 			"format": st.Format.String(), "name": st.Name, "target": target,

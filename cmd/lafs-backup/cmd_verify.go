@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/restore"
 )
 
@@ -86,9 +87,10 @@ func runVerify(ctx context.Context, e *env, arg string, o restore.VerifyOptions)
 }
 
 // applySettings sets Skip and Xattrs from the backup's recorded settings,
-// or from the configuration when none are recorded.
+// or from the configuration when none are recorded: Skip is the walk's own
+// selection (queue.Selection), applied to the local tree.
 func applySettings(e *env, ref backupRef, o *restore.VerifyOptions) error {
-	s := settingsFromConfig(e.Config)
+	s := settingsFromConfig(e.Config, e.Config.Source.Queue.Path)
 	if ref.Backup != nil && ref.Backup.Filter != "" {
 		rec, err := parseSettings(ref.Backup.Filter)
 		if err != nil {
@@ -98,11 +100,11 @@ func applySettings(e *env, ref backupRef, o *restore.VerifyOptions) error {
 	} else {
 		e.Log.Info("verify: the entry cache holds no settings for this backup; using the configuration's filter and source options")
 	}
-	skip, err := s.skipper(o.Dir, strings.Trim(o.SubPath, "/"))
+	sel, err := s.selection()
 	if err != nil {
 		return fmt.Errorf("filter: %w", err)
 	}
-	o.Skip, o.Xattrs = skip, s.Xattrs
+	o.Skip, o.Xattrs = sel.Excluder(o.Dir, strings.Trim(o.SubPath, "/")).Excluded, s.Xattrs
 	return nil
 }
 
@@ -111,7 +113,7 @@ func printDifference(e *env, d restore.Difference) {
 		fmt.Fprintln(e.Stdout, d.String())
 		return
 	}
-	obj := map[string]any{"path": restore.EscapePath(d.Path), "kind": d.Kind}
+	obj := map[string]any{"path": pathesc.Escape(d.Path), "kind": d.Kind}
 	if d.Err != nil {
 		obj["error"] = d.Err.Error()
 	}

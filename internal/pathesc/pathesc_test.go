@@ -11,6 +11,10 @@ func TestEscape(t *testing.T) {
 		{"bad\xffbyte", `bad\xffbyte`},
 		{"ctl\x01", `ctl\x01`},
 		{"utf8 é ✓", "utf8 é ✓"},
+		// Formerly uploader's TestEscapePath.
+		{"a/b c", "a/b c"},
+		{"a\nb\\c", `a\nb\\c`},
+		{"\u00e9\x01", "\u00e9\\x01"},
 	} {
 		if got := Escape(tc.in); got != tc.want {
 			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
