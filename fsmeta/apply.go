@@ -76,7 +76,7 @@ func prepare(path string, m Meta, o ApplyOptions) (*prepared, error) {
 		return nil, fmt.Errorf("fsmeta: apply %q: is a %v, metadata is for a %v", path, got, m.Type)
 	}
 	p := &prepared{present: map[string]bool{}, isDir: m.Type == TypeDir}
-	names, err := listXattrs(path)
+	names, err := entryAt{dirfd: unix.AT_FDCWD, name: path}.listXattrs()
 	if err != nil {
 		return nil, fmt.Errorf("fsmeta: list xattrs of %q: %w", path, err)
 	}

@@ -131,7 +131,7 @@ func checkSetcap(t *testing.T, file, text string) {
 
 func mustXattr(t *testing.T, path string) []byte {
 	t.Helper()
-	v, ok, err := getXattr(path, capXattr)
+	v, ok, err := entryAt{dirfd: unix.AT_FDCWD, name: path}.getXattr(capXattr)
 	if err != nil || !ok {
 		t.Fatalf("get %s of %s: %v (present %v)", capXattr, path, err, ok)
 	}

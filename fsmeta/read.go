@@ -12,34 +12,53 @@ import (
 // directories have a default ACL.
 // A malformed ACL or capability value is an error.
 func Read(path string, opts Options) (Meta, error) {
+	return ReadAt(unix.AT_FDCWD, path, opts)
+}
+
+// ReadAt is Read for the entry name of the directory open as dirfd
+// (unix.AT_FDCWD: name is a path): fstatat(dirfd, name,
+// AT_SYMLINK_NOFOLLOW), then the xattrs relative to dirfd too, so that
+// no path is resolved from the root again (docs/fsmeta.md). name must
+// not follow a symlink in any component the caller does not trust; the
+// final one is never followed. Errors name name, not the directory.
+func ReadAt(dirfd int, name string, opts Options) (Meta, error) {
 	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		return Meta{}, fmt.Errorf("fsmeta: lstat %q: %w", path, err)
+	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return Meta{}, fmt.Errorf("fsmeta: lstat %q: %w", name, err)
 	}
 	m := FromStat(&st)
-	names, err := listXattrs(path)
+	if !mayWant(m.Type, opts) {
+		return m, nil
+	}
+	at := entryAt{dirfd: dirfd, name: name}
+	names, err := at.listXattrs()
 	if err != nil {
-		return Meta{}, fmt.Errorf("fsmeta: list xattrs of %q: %w", path, err)
+		return Meta{}, fmt.Errorf("fsmeta: list xattrs of %q: %w", name, err)
 	}
 	if len(names) == 0 {
 		return m, nil
 	}
-	if err := readXattrs(path, names, &m, opts); err != nil {
+	if err := readXattrs(at, names, &m, opts); err != nil {
 		return Meta{}, err
 	}
 	return m, nil
 }
 
-func readXattrs(path string, names []string, m *Meta, opts Options) error {
+// mayWant says whether an object of type t can have an xattr Read
+// records: a symlink has no ACL and no caps (wanted), so without
+// Options.Xattrs its xattrs are not even listed.
+func mayWant(t Type, opts Options) bool { return t != TypeSymlink || opts.Xattrs }
+
+func readXattrs(at entryAt, names []string, m *Meta, opts Options) error {
 	var access, def []aclEntry
 	hasDef := false
 	for _, name := range names {
 		if !wanted(name, m.Type, opts) {
 			continue
 		}
-		v, ok, err := getXattr(path, name)
+		v, ok, err := at.getXattr(name)
 		if err != nil {
-			return fmt.Errorf("fsmeta: get xattr %s of %q: %w", name, path, err)
+			return fmt.Errorf("fsmeta: get xattr %s of %q: %w", name, at.name, err)
 		}
 		if !ok {
 			continue
@@ -59,7 +78,7 @@ func readXattrs(path string, names []string, m *Meta, opts Options) error {
 			m.Xattrs[name] = v
 		}
 		if err != nil {
-			return fmt.Errorf("fsmeta: xattr %s of %q: %w", name, path, err)
+			return fmt.Errorf("fsmeta: xattr %s of %q: %w", name, at.name, err)
 		}
 	}
 	if access == nil && hasDef {
