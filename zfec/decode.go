@@ -12,14 +12,15 @@ func (c *Code) Decode(blocks [][]byte, nums []int) ([][]byte, error) {
 		return nil, err
 	}
 	out := make([][]byte, c.k)
+	have := make([]bool, c.k)
 	for i, num := range nums {
 		if num < c.k {
-			out[num] = blocks[i]
+			out[num], have[num] = blocks[i], true
 		}
 	}
 	var missing []int
-	for p, b := range out {
-		if b == nil {
+	for p, ok := range have {
+		if !ok {
 			missing = append(missing, p)
 		}
 	}
