@@ -163,6 +163,11 @@ func TestGoldenCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(out, committed) {
+		var now, then golden
+		if json.Unmarshal(out, &now) == nil && json.Unmarshal(committed, &then) == nil && now.Zfec != then.Zfec {
+			t.Fatalf("the virtualenv has zfec %s, %s was made with zfec %s: check the outputs still agree, then -update",
+				now.Zfec, goldenPath, then.Zfec)
+		}
 		t.Fatalf("%s is not what testdata/gen.py prints now; run go test ./zfec -run TestGoldenCurrent -update", goldenPath)
 	}
 }
