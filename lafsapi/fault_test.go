@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,67 +15,30 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
 )
 
 // A syntactically valid CHK cap that no grid holds.
 const fakeCHK = "URI:CHK:aaaaaaaaaaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb:2:4:1000"
 
-// fakeGateway answers each request with the next scripted reply and
-// records what it was sent.
-type fakeGateway struct {
-	mu      sync.Mutex
-	replies []func(w http.ResponseWriter, r *http.Request)
-	bodies  []string
-	paths   []string
-}
-
-func (f *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	f.bodies = append(f.bodies, string(body))
-	f.paths = append(f.paths, r.Method+" "+r.URL.RequestURI())
-	i := len(f.bodies) - 1
-	var reply func(http.ResponseWriter, *http.Request)
-	if i < len(f.replies) {
-		reply = f.replies[i]
-	} else {
-		reply = f.replies[len(f.replies)-1]
-	}
-	f.mu.Unlock()
-	reply(w, r)
-}
-
-func (f *fakeGateway) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.bodies)
-}
-
-func status(code int, body string) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(code)
-		io.WriteString(w, body)
-	}
-}
-
-// serve starts a fake gateway and a client with fast retries that logs
-// into logs.
-func serve(t *testing.T, opts lafsapi.Options, replies ...func(http.ResponseWriter, *http.Request)) (*fakeGateway, *lafsapi.Client, *bytes.Buffer) {
+// serve starts a fake gateway (lafstest) that answers the first request
+// with the first reply, the second with the second and every later one with
+// the last, and a client with fast retries that logs into logs.
+func serve(t *testing.T, opts lafsapi.Options, replies ...http.HandlerFunc) (*lafstest.Server, *lafsapi.Client, *bytes.Buffer) {
 	t.Helper()
-	f := &fakeGateway{replies: replies}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
+	s := lafstest.New(t)
+	s.Fault(lafstest.Any, lafstest.Replies(replies...))
 	var logs bytes.Buffer
 	opts.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if opts.Delays == nil {
-		opts.Delays = []time.Duration{time.Millisecond}
-	}
-	c, err := lafsapi.New(srv.URL+"/uri", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, c, &logs
+	return s, s.Client(t, opts), &logs
 }
+
+// count, body and line read the server's request log.
+func count(s *lafstest.Server) int { return len(s.Requests()) }
+
+func body(s *lafstest.Server, i int) string { return string(s.Requests()[i].Body) }
+
+func line(s *lafstest.Server, i int) string { return s.Requests()[i].Line }
 
 type syncWriter struct {
 	mu sync.Mutex
@@ -112,42 +74,42 @@ func TestRetryPolicy(t *testing.T) {
 		{"501", 501, "Content-Range", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, c, _ := serve(t, lafsapi.Options{Attempts: 3}, status(tc.code, tc.body), status(200, fakeCHK))
+			f, c, _ := serve(t, lafsapi.Options{Attempts: 3}, lafstest.Status(tc.code, tc.body), lafstest.Status(200, fakeCHK))
 			got, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100))
 			if tc.retried {
-				if err != nil || got.Secret() != fakeCHK || f.count() != 2 {
-					t.Fatalf("err=%v requests=%d, want success on the second", err, f.count())
+				if err != nil || got.Secret() != fakeCHK || count(f) != 2 {
+					t.Fatalf("err=%v requests=%d, want success on the second", err, count(f))
 				}
-				for i, b := range f.bodies {
-					if len(b) != 100 {
-						t.Fatalf("attempt %d sent %d bytes, want the whole body again", i+1, len(b))
+				for i, r := range f.Requests() {
+					if len(r.Body) != 100 {
+						t.Fatalf("attempt %d sent %d bytes, want the whole body again", i+1, len(r.Body))
 					}
 				}
 				return
 			}
 			var e *lafsapi.Error
-			if !errors.As(err, &e) || e.Status != tc.code || f.count() != 1 || lafsapi.IsRetryable(err) {
-				t.Fatalf("err=%v requests=%d, want a final HTTP %d after one request", err, f.count(), tc.code)
+			if !errors.As(err, &e) || e.Status != tc.code || count(f) != 1 || lafsapi.IsRetryable(err) {
+				t.Fatalf("err=%v requests=%d, want a final HTTP %d after one request", err, count(f), tc.code)
 			}
 		})
 	}
 }
 
 func TestAllAttemptsFail(t *testing.T) {
-	f, c, logs := serve(t, lafsapi.Options{Attempts: 3}, status(503, "Service Unavailable: "+fakeCHK))
+	f, c, logs := serve(t, lafsapi.Options{Attempts: 3}, lafstest.Status(503, "Service Unavailable: "+fakeCHK))
 	fc, _ := lafsapi.ParseCap(fakeCHK)
 	_, err := c.Check(context.Background(), fc, lafsapi.CheckOptions{AddLease: true})
 	var e *lafsapi.Error
-	if !errors.As(err, &e) || e.Attempts != 3 || f.count() != 3 || e.Op != "check" {
-		t.Fatalf("err=%v requests=%d", err, f.count())
+	if !errors.As(err, &e) || e.Attempts != 3 || count(f) != 3 || e.Op != "check" {
+		t.Fatalf("err=%v requests=%d", err, count(f))
 	}
 	msg := err.Error()
 	if !strings.Contains(msg, "check") || !strings.Contains(msg, "503") || !strings.Contains(msg, "after 3 attempts") {
 		t.Fatalf("message does not name the operation and status: %s", msg)
 	}
 	assertNoCap(t, msg, logs.String())
-	if !strings.Contains(f.paths[0], "t=check") || !strings.Contains(f.paths[0], "add-lease=true") {
-		t.Fatalf("request: %s", f.paths[0])
+	if !strings.Contains(line(f, 0), "t=check") || !strings.Contains(line(f, 0), "add-lease=true") {
+		t.Fatalf("request: %s", line(f, 0))
 	}
 }
 
@@ -170,10 +132,10 @@ func TestHungResponseTimesOutAndRetries(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	}
-	f, c, _ := serve(t, lafsapi.Options{Attempts: 3, IdleTimeout: 200 * time.Millisecond}, hang, status(200, fakeCHK))
+	f, c, _ := serve(t, lafsapi.Options{Attempts: 3, IdleTimeout: 200 * time.Millisecond}, hang, lafstest.Status(200, fakeCHK))
 	got, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("h"), 100))
-	if err != nil || got.Secret() != fakeCHK || f.count() != 2 {
-		t.Fatalf("err=%v requests=%d", err, f.count())
+	if err != nil || got.Secret() != fakeCHK || count(f) != 2 {
+		t.Fatalf("err=%v requests=%d", err, count(f))
 	}
 }
 
@@ -191,8 +153,8 @@ func TestCallerCancelStopsRetrying(t *testing.T) {
 	f, c, _ := serve(t, lafsapi.Options{Attempts: 100, Delays: []time.Duration{time.Hour}},
 		func(w http.ResponseWriter, r *http.Request) { cancel(); w.WriteHeader(503) })
 	_, err := c.UploadBytes(ctx, []byte("x"))
-	if !errors.Is(err, context.Canceled) || f.count() != 1 {
-		t.Fatalf("err=%v requests=%d", err, f.count())
+	if !errors.Is(err, context.Canceled) || count(f) != 1 {
+		t.Fatalf("err=%v requests=%d", err, count(f))
 	}
 }
 
@@ -205,7 +167,7 @@ Traceback (most recent call last):
   File "foo.py", line 1
 {"type": "stats", "stats": {}}
 `, dir, dir, dir)
-	_, c, logs := serve(t, lafsapi.Options{}, status(200, lines))
+	_, c, logs := serve(t, lafsapi.Options{}, lafstest.Status(200, lines))
 	root, _ := lafsapi.ParseCap(dir)
 	var units []lafsapi.DeepCheckUnit
 	err := c.StreamDeepCheck(context.Background(), root, lafsapi.CheckOptions{AddLease: true}, func(u lafsapi.DeepCheckUnit) error {
@@ -223,7 +185,7 @@ Traceback (most recent call last):
 }
 
 func TestStreamTruncated(t *testing.T) {
-	_, c, _ := serve(t, lafsapi.Options{}, status(200, `{"type": "directory", "path": []}`+"\n"))
+	_, c, _ := serve(t, lafsapi.Options{}, lafstest.Status(200, `{"type": "directory", "path": []}`+"\n"))
 	root, _ := lafsapi.ParseCap("URI:DIR2-LIT:")
 	err := c.StreamManifest(context.Background(), root, func(lafsapi.ManifestUnit) error { return nil })
 	if !errors.Is(err, lafsapi.ErrTruncated) {
@@ -253,17 +215,8 @@ func TestByteLimiterWaitsInBurstPieces(t *testing.T) {
 	if _, err := c.UploadFile(context.Background(), open, int64(len(data))); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.bodies[0]) != len(data) || src.max.Load() > 1000 {
-		t.Fatalf("sent %d bytes, largest read %d (burst 1000)", len(f.bodies[0]), src.max.Load())
-	}
-}
-
-// hangUp closes the connection without an answer, as a gateway that is
-// going down does.
-func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err == nil {
-		conn.Close()
+	if len(body(f, 0)) != len(data) || src.max.Load() > 1000 {
+		t.Fatalf("sent %d bytes, largest read %d (burst 1000)", len(body(f, 0)), src.max.Load())
 	}
 }
 
@@ -272,13 +225,13 @@ func hangUp(w http.ResponseWriter, _ *http.Request) {
 // it has reconnected to its storage servers.
 func TestRestartedGatewayIsRetried(t *testing.T) {
 	restarting := "Traceback (most recent call last):\nbuiltins.AssertionError:"
-	f, c, _ := serve(t, lafsapi.Options{Attempts: 4}, hangUp, status(500, restarting), status(200, fakeCHK))
+	f, c, _ := serve(t, lafsapi.Options{Attempts: 4}, lafstest.HangUp, lafstest.Status(500, restarting), lafstest.Status(200, fakeCHK))
 	got, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100))
-	if err != nil || got.Secret() != fakeCHK || f.count() != 3 {
-		t.Fatalf("err=%v requests=%d, want success on the third", err, f.count())
+	if err != nil || got.Secret() != fakeCHK || count(f) != 3 {
+		t.Fatalf("err=%v requests=%d, want success on the third", err, count(f))
 	}
-	f, c, _ = serve(t, lafsapi.Options{Attempts: 4}, status(500, restarting), status(200, fakeCHK))
-	if _, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100)); err == nil || f.count() != 1 {
-		t.Fatalf("err=%v requests=%d: a 500 without a network error before it must stay final", err, f.count())
+	f, c, _ = serve(t, lafsapi.Options{Attempts: 4}, lafstest.Status(500, restarting), lafstest.Status(200, fakeCHK))
+	if _, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100)); err == nil || count(f) != 1 {
+		t.Fatalf("err=%v requests=%d: a 500 without a network error before it must stay final", err, count(f))
 	}
 }

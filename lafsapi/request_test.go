@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
 )
 
 const fakeDir = "URI:DIR2:aaaaaaaaaaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -34,52 +35,52 @@ func TestMkdirImmutableRequest(t *testing.T) {
 	if err != nil || got.Secret() != dirCap {
 		t.Fatalf("err=%v", err)
 	}
-	if f.paths[0] != "POST /uri?t=mkdir-immutable" || ctype != "application/json" {
-		t.Fatalf("request %q with content type %q", f.paths[0], ctype)
+	if line(f, 0) != "POST /uri?t=mkdir-immutable" || ctype != "application/json" {
+		t.Fatalf("request %q with content type %q", line(f, 0), ctype)
 	}
 	want := `{"a & <b>":["filenode",{"ro_uri":"` + fakeCHK + `","metadata":{"mode":"0100644","mtime":1.5}}],` +
 		`"sub":["dirnode",{"ro_uri":"` + dirCap + `","metadata":{}}]}` + "\n"
-	if f.bodies[0] != want {
-		t.Fatalf("body\n got %s\nwant %s", f.bodies[0], want)
+	if body(f, 0) != want {
+		t.Fatalf("body\n got %s\nwant %s", body(f, 0), want)
 	}
 	// An empty directory still sends {}.
-	if _, err := c.MkdirImmutable(context.Background(), nil); err != nil || strings.TrimSpace(f.bodies[1]) != "{}" {
-		t.Fatalf("empty directory body %q, err %v", f.bodies[1], err)
+	if _, err := c.MkdirImmutable(context.Background(), nil); err != nil || strings.TrimSpace(body(f, 1)) != "{}" {
+		t.Fatalf("empty directory body %q, err %v", body(f, 1), err)
 	}
 }
 
 func TestMkdirImmutableRefusesTahoeKey(t *testing.T) {
-	f, c, _ := serve(t, lafsapi.Options{}, status(200, ""))
+	f, c, _ := serve(t, lafsapi.Options{}, lafstest.Status(200, ""))
 	file, _ := lafsapi.ParseCap(fakeCHK)
 	_, err := c.MkdirImmutable(context.Background(), map[string]lafsapi.Child{
 		"x": {Cap: file, Metadata: map[string]any{"tahoe": map[string]any{}}},
 	})
-	if err == nil || f.count() != 0 {
-		t.Fatalf("err=%v requests=%d", err, f.count())
+	if err == nil || count(f) != 0 {
+		t.Fatalf("err=%v requests=%d", err, count(f))
 	}
 }
 
 func TestLinkEscapesName(t *testing.T) {
-	f, c, _ := serve(t, lafsapi.Options{}, status(201, fakeCHK))
+	f, c, _ := serve(t, lafsapi.Options{}, lafstest.Status(201, fakeCHK))
 	dir, _ := lafsapi.ParseCap(fakeDir)
 	file, _ := lafsapi.ParseCap(fakeCHK)
 	if err := c.Link(context.Background(), dir, "a b?#%ü", file); err != nil {
 		t.Fatal(err)
 	}
 	want := "PUT /uri/" + fakeDir + "/a%20b%3F%23%25%C3%BC?replace=true&t=uri"
-	if f.paths[0] != want || f.bodies[0] != fakeCHK {
-		t.Fatalf("request %q body %q\nwant %q", f.paths[0], f.bodies[0], want)
+	if line(f, 0) != want || body(f, 0) != fakeCHK {
+		t.Fatalf("request %q body %q\nwant %q", line(f, 0), body(f, 0), want)
 	}
-	if err := c.Link(context.Background(), file, "x", file); !errors.Is(err, lafsapi.ErrBadCap) || f.count() != 1 {
+	if err := c.Link(context.Background(), file, "x", file); !errors.Is(err, lafsapi.ErrBadCap) || count(f) != 1 {
 		t.Fatalf("link into a file cap: %v", err)
 	}
 }
 
 func TestNonCapAnswerIsFinal(t *testing.T) {
-	f, c, _ := serve(t, lafsapi.Options{Attempts: 4}, status(200, "<html>proxy login</html>"))
+	f, c, _ := serve(t, lafsapi.Options{Attempts: 4}, lafstest.Status(200, "<html>proxy login</html>"))
 	_, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("q"), 100))
-	if !errors.Is(err, lafsapi.ErrBadCap) || f.count() != 1 {
-		t.Fatalf("err=%v requests=%d", err, f.count())
+	if !errors.Is(err, lafsapi.ErrBadCap) || count(f) != 1 {
+		t.Fatalf("err=%v requests=%d", err, count(f))
 	}
 }
 
@@ -144,8 +145,8 @@ func TestSizeAllowance(t *testing.T) {
 	data := bytes.Repeat([]byte("s"), 1<<20)
 	// 1 MiB at 1000 s per GiB: about 1 s of allowance.
 	f, c, _ := serve(t, lafsapi.Options{Attempts: 1, IdleTimeout: 100 * time.Millisecond, PerGiB: 1000 * time.Second}, slow)
-	if _, err := c.UploadBytes(context.Background(), data); err != nil || f.count() != 1 {
-		t.Fatalf("err=%v requests=%d", err, f.count())
+	if _, err := c.UploadBytes(context.Background(), data); err != nil || count(f) != 1 {
+		t.Fatalf("err=%v requests=%d", err, count(f))
 	}
 	// Without the allowance the same upload times out.
 	_, c2, _ := serve(t, lafsapi.Options{Attempts: 1, IdleTimeout: 100 * time.Millisecond, PerGiB: time.Nanosecond}, slow)
@@ -155,7 +156,7 @@ func TestSizeAllowance(t *testing.T) {
 }
 
 func TestDownload(t *testing.T) {
-	f, c, _ := serve(t, lafsapi.Options{}, status(503, ""), status(200, "content"))
+	f, c, _ := serve(t, lafsapi.Options{}, lafstest.Status(503, ""), lafstest.Status(200, "content"))
 	fc, _ := lafsapi.ParseCap(fakeCHK)
 	rc, err := c.Download(context.Background(), fc)
 	if err != nil {
@@ -163,8 +164,8 @@ func TestDownload(t *testing.T) {
 	}
 	data, _ := io.ReadAll(rc)
 	rc.Close()
-	if string(data) != "content" || f.count() != 2 {
-		t.Fatalf("got %q after %d requests", data, f.count())
+	if string(data) != "content" || count(f) != 2 {
+		t.Fatalf("got %q after %d requests", data, count(f))
 	}
 	// A LIT cap is decoded locally.
 	rc, err = c.Download(context.Background(), lafsapi.LITCap([]byte("tiny")))
@@ -172,8 +173,8 @@ func TestDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ = io.ReadAll(rc)
-	if string(data) != "tiny" || f.count() != 2 {
-		t.Fatalf("LIT download: %q, %d requests", data, f.count())
+	if string(data) != "tiny" || count(f) != 2 {
+		t.Fatalf("LIT download: %q, %d requests", data, count(f))
 	}
 }
 
@@ -184,17 +185,17 @@ func TestCheckRepairResults(t *testing.T) {
 		"post-repair-results": map[string]any{"storage-index": "si", "summary": "Healthy", "results": map[string]any{"healthy": true, "recoverable": true, "count-shares-good": 4}},
 	}
 	js, _ := json.Marshal(body)
-	f, c, _ := serve(t, lafsapi.Options{}, status(200, string(js)))
+	f, c, _ := serve(t, lafsapi.Options{}, lafstest.Status(200, string(js)))
 	fc, _ := lafsapi.ParseCap(fakeCHK)
 	res, err := c.Check(context.Background(), fc, lafsapi.CheckOptions{Repair: true, Verify: true})
 	if err != nil || !res.Healthy || res.SharesGood != 4 || !res.RepairSuccessful || res.PreRepair == nil || res.PreRepair.SharesGood != 2 {
 		t.Fatalf("%v %+v", err, res)
 	}
-	if !strings.Contains(f.paths[0], "repair=true") || !strings.Contains(f.paths[0], "verify=true") || strings.Contains(f.paths[0], "add-lease") {
-		t.Fatalf("request %q", f.paths[0])
+	if !strings.Contains(line(f, 0), "repair=true") || !strings.Contains(line(f, 0), "verify=true") || strings.Contains(line(f, 0), "add-lease") {
+		t.Fatalf("request %q", line(f, 0))
 	}
 	// LIT: no request.
-	if res, err := c.Check(context.Background(), lafsapi.LITCap(nil), lafsapi.CheckOptions{}); err != nil || !res.Healthy || f.count() != 1 {
+	if res, err := c.Check(context.Background(), lafsapi.LITCap(nil), lafsapi.CheckOptions{}); err != nil || !res.Healthy || count(f) != 1 {
 		t.Fatalf("LIT check: %v %+v", err, res)
 	}
 }

@@ -36,17 +36,17 @@ func backupsByGen(t *testing.T, db *entrycache.DB) map[int64]entrycache.Backup {
 func TestCheckRenewMarksEachBackupByItsOwnTree(t *testing.T) {
 	ctx := context.Background()
 	db := tempDB(t)
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, _, distinct := generations(t, f, 3)
 	// Generation 1's own new file is unhealthy: only backup 1 is sick.
 	kids := f.dirs[roots[0].Secret()]
 	tree := f.dirs[kids["snap"].Secret()]
-	f.health[tree["new0"].Secret()] = lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3}
+	f.SetHealth(tree["new0"], lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3})
 	mutable, _ := lafsapi.ParseCap("URI:DIR2:" + b32(1, 26) + ":" + b32(2, 52))
 	targets := targetsOf(t, db, roots, time.Now().Add(-24*time.Hour))
 	at := time.Now().Add(time.Hour) // later than the rows' upload time
 	var c collect
-	res, err := Check(ctx, f, db, targets, CheckOptions{Mode: ModeRenew, AddLease: true, Jobs: 2,
+	res, err := Check(ctx, f.c, db, targets, CheckOptions{Mode: ModeRenew, AddLease: true, Jobs: 2,
 		Mutable: []lafsapi.Cap{mutable}, Report: c.add, Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
@@ -54,10 +54,10 @@ func TestCheckRenewMarksEachBackupByItsOwnTree(t *testing.T) {
 	if res.Objects != int64(distinct) || res.Unhealthy != 1 || !res.Proved {
 		t.Errorf("result %+v", res)
 	}
-	if f.deep != 1 {
-		t.Errorf("%d deep-checks, want 1 (the newest backup)", f.deep)
+	if f.deep() != 1 {
+		t.Errorf("%d deep-checks, want 1 (the newest backup)", f.deep())
 	}
-	if f.checks[mutable.Secret()] != 1 {
+	if f.counts("check")[mutable.Secret()] != 1 {
 		t.Error("the mutable directory's lease was not renewed")
 	}
 	if got := c.sorted(); len(got) != 1 || !strings.HasPrefix(got[0], "0 unhealthy snap/new0") {
@@ -84,18 +84,18 @@ func TestCheckRenewMarksEachBackupByItsOwnTree(t *testing.T) {
 func TestCheckDeepOneFailureDoesNotPoisonTheNext(t *testing.T) {
 	ctx := context.Background()
 	db := tempDB(t)
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, _, _ := generations(t, f, 3)
-	f.infoErr[roots[1].Secret()] = lafsapi.ErrGone // the gateway cannot read backup 2
+	f.gone(roots[1].Secret()) // the gateway cannot read backup 2
 	targets := targetsOf(t, db, roots, time.Now().Add(-time.Hour))
 	at := time.Now()
 	var c collect
-	res, err := Check(ctx, f, db, targets, CheckOptions{Mode: ModeDeep, AddLease: true, Report: c.add, Now: func() time.Time { return at }})
+	res, err := Check(ctx, f.c, db, targets, CheckOptions{Mode: ModeDeep, AddLease: true, Report: c.add, Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.deep != 3 {
-		t.Errorf("%d deep-checks", f.deep)
+	if f.deep() != 3 {
+		t.Errorf("%d deep-checks", f.deep())
 	}
 	want := []Flags{0, FlagUnrecoverable | FlagIncomplete, 0}
 	for i, fl := range res.Flags {
@@ -120,16 +120,16 @@ func TestCheckDeepOneFailureDoesNotPoisonTheNext(t *testing.T) {
 func TestCheckWithoutLeaseMarksNoRenewal(t *testing.T) {
 	ctx := context.Background()
 	db := tempDB(t)
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, _, _ := generations(t, f, 2)
 	targets := targetsOf(t, db, roots, time.Now().Add(-time.Hour))
-	if _, err := Check(ctx, f, db, targets, CheckOptions{Mode: ModeRenew, LeasesOnly: true}); err != nil {
+	if _, err := Check(ctx, f.c, db, targets, CheckOptions{Mode: ModeRenew, LeasesOnly: true}); err != nil {
 		t.Fatal(err)
 	}
-	if f.deep != 0 {
+	if f.deep() != 0 {
 		t.Error("LeasesOnly still deep-checked")
 	}
-	for _, o := range f.opts {
+	for _, o := range f.checkOpts() {
 		if o.AddLease {
 			t.Fatal("add-lease sent")
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
 	"github.com/lafs-backup/lafs-backup/resultfile"
 )
 
@@ -132,7 +133,7 @@ func TestPlanKeepsAGenerationAKeptBackupCarries(t *testing.T) {
 func TestCleanup(t *testing.T) {
 	ctx := context.Background()
 	db := tempDB(t)
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	linkDir, err := lafsapi.ParseCap("URI:DIR2:" + b32(1, 26) + ":" + b32(2, 52))
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +148,7 @@ func TestCleanup(t *testing.T) {
 	b4 := recordBackup(t, db, "s", "snap", c4, t0.Add(3*time.Hour), "a", "d")
 	// Links named {name}.{gen} for 1 and 2, and the shared name "snap"
 	// pointing to the newest.
-	f.links["snap.1"], f.links["snap.2"], f.links["snap.3"], f.links["snap"] = c1, c2, c2, c4
+	f.SetDir(linkDir, map[string]lafsapi.Child{"snap.1": {Cap: c1}, "snap.2": {Cap: c2}, "snap.3": {Cap: c2}, "snap": {Cap: c4}})
 	rf := filepath.Join(t.TempDir(), "caps.txt")
 	lines := []resultfile.Line{
 		{Time: t0, Generation: 1, Source: "/s/snap", Cap: c1.Secret()},
@@ -173,7 +174,7 @@ func TestCleanup(t *testing.T) {
 	}
 	opts := CleanupOptions{LinkDir: linkDir, ResultFile: rf,
 		LinkName: func(name string, gen int64) string { return fmt.Sprintf("%s.%d", name, gen) }}
-	res, err := Cleanup(ctx, db, f, p, opts)
+	res, err := Cleanup(ctx, db, f.c, p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +182,10 @@ func TestCleanup(t *testing.T) {
 		t.Errorf("removed %v", g)
 	}
 	// snap.1 unlinked; snap.2 kept since backup 3 (kept) holds the same cap.
-	if _, ok := f.links["snap.1"]; ok {
+	if _, ok := f.links(linkDir)["snap.1"]; ok {
 		t.Error("snap.1 still linked")
 	}
-	if _, ok := f.links["snap.2"]; !ok {
+	if _, ok := f.links(linkDir)["snap.2"]; !ok {
 		t.Error("snap.2 unlinked although a kept backup holds its cap")
 	}
 	if res.LinksRemoved != 1 || res.LinksLeft != 1 {
@@ -217,10 +218,10 @@ func TestCleanup(t *testing.T) {
 	opts.LinkName = func(name string, _ int64) string { return name }
 	backups, _ = db.Backups(ctx, entrycache.BackupFilter{})
 	p, _ = Plan(backups, nil, Selection{IDs: []int64{b3.ID}})
-	if _, err := Cleanup(ctx, db, f, p, opts); err != nil {
+	if _, err := Cleanup(ctx, db, f.c, p, opts); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.links["snap"]; !got.Equal(c4) {
+	if got := f.links(linkDir)["snap"]; !got.Equal(c4) {
 		t.Error("the link of a newer backup under the same name was removed")
 	}
 	if hasKey(t, db, "c") || hasKey(t, db, "b") {
@@ -241,7 +242,7 @@ func TestCleanup(t *testing.T) {
 func TestCleanupKeepsABackupWhoseLinkFails(t *testing.T) {
 	ctx := context.Background()
 	db := tempDB(t)
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	linkDir, _ := lafsapi.ParseCap("URI:DIR2:" + b32(1, 26) + ":" + b32(2, 52))
 	c1, c2 := newCap(t, true), newCap(t, true)
 	t0 := time.Now()
@@ -249,10 +250,11 @@ func TestCleanupKeepsABackupWhoseLinkFails(t *testing.T) {
 	recordBackup(t, db, "s", "snap", c2, t0.Add(time.Minute), "y")
 	rf := filepath.Join(t.TempDir(), "caps.txt")
 	resultfile.Append(rf, resultfile.Line{Time: t0, Generation: 1, Source: "/s", Cap: c1.Secret()})
-	f.unlinkErr = fmt.Errorf("unlink: 503 service unavailable")
+	f.SetDir(linkDir, map[string]lafsapi.Child{"snap": {Cap: c1}})
+	f.Fault(lafstest.Op("unlink", lafsapi.Cap{}), lafstest.Status(503, "service unavailable"))
 	backups, _ := db.Backups(ctx, entrycache.BackupFilter{})
 	p, _ := Plan(backups, nil, Selection{Generations: []int64{1}})
-	res, err := Cleanup(ctx, db, f, p, CleanupOptions{LinkDir: linkDir, ResultFile: rf,
+	res, err := Cleanup(ctx, db, f.c, p, CleanupOptions{LinkDir: linkDir, ResultFile: rf,
 		LinkName: func(n string, _ int64) string { return n }})
 	if err != nil {
 		t.Fatal(err)
@@ -273,14 +275,14 @@ func TestCleanupKeepsABackupWhoseLinkFails(t *testing.T) {
 
 func TestEnumerateShares(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, shared, _ := generations(t, f, 3)
-	kept, err := Reachable(ctx, f, roots[1:], 2)
+	kept, err := Reachable(ctx, f.c, roots[1:], 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	n, err := EnumerateShares(ctx, f, []lafsapi.Cap{roots[0], roots[0]}, kept, func(si string) error {
+	n, err := EnumerateShares(ctx, f.c, []lafsapi.Cap{roots[0], roots[0]}, kept, func(si string) error {
 		got = append(got, si)
 		return nil
 	})
@@ -293,20 +295,20 @@ func TestEnumerateShares(t *testing.T) {
 		t.Errorf("%d storage indexes: %v", n, got)
 	}
 	for _, c := range shared {
-		if slices.Contains(got, siOf(c)) {
+		if slices.Contains(got, lafstest.StorageIndex(c)) {
 			t.Error("a storage index a kept backup reaches was listed")
 		}
 	}
 	// Nothing when the removed backup is itself kept.
-	if n, _ := EnumerateShares(ctx, f, roots[1:2], kept, func(string) error { return nil }); n != 0 {
+	if n, _ := EnumerateShares(ctx, f.c, roots[1:2], kept, func(string) error { return nil }); n != 0 {
 		t.Errorf("%d listed for a kept root", n)
 	}
 	// A kept tree that cannot be read in full is an error.
 	for c := range f.dirs {
-		f.infoErr[c] = fmt.Errorf("info: %w", lafsapi.ErrGone)
+		f.gone(c)
 		break
 	}
-	if _, err := Reachable(ctx, f, roots, 2); err == nil || !strings.Contains(err.Error(), "not every directory") {
+	if _, err := Reachable(ctx, f.c, roots, 2); err == nil || !strings.Contains(err.Error(), "not every directory") {
 		t.Errorf("err %v", err)
 	}
 }

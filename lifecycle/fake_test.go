@@ -1,14 +1,11 @@
 package lifecycle
 
 import (
-	"context"
-	"fmt"
-	"slices"
-	"strings"
-	"sync"
+	"strconv"
 	"testing"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
 )
 
 // b32 renders n as Tahoe base32 of the given length.
@@ -38,171 +35,80 @@ func newCap(t testing.TB, dir bool) lafsapi.Cap {
 	return c
 }
 
-// fakeGrid is an in-memory gateway: immutable directories, files with a
-// health each, and one mutable link directory.
+// fakeGrid is a fake gateway (lafstest) holding the trees a test builds,
+// and the client the code under test talks to it with. Files are caps the
+// server never stored: healthy objects of no content.
 type fakeGrid struct {
-	mu        sync.Mutex
-	dirs      map[string]map[string]lafsapi.Cap // dircap -> name -> child cap
-	health    map[string]lafsapi.CheckResult    // default: healthy
-	infoErr   map[string]error
-	checkErr  map[string]error
-	infos     map[string]int
-	checks    map[string]int
-	opts      []lafsapi.CheckOptions
-	links     map[string]lafsapi.Cap // the link directory's children
-	unlinkErr error
-	deep      int
+	*lafstest.Server
+	c    *lafsapi.Client
+	dirs map[string]map[string]lafsapi.Cap // every dir() made: cap -> name -> child
 }
 
-func newFakeGrid() *fakeGrid {
-	return &fakeGrid{dirs: map[string]map[string]lafsapi.Cap{}, health: map[string]lafsapi.CheckResult{},
-		infoErr: map[string]error{}, checkErr: map[string]error{}, infos: map[string]int{},
-		checks: map[string]int{}, links: map[string]lafsapi.Cap{}}
+func newFakeGrid(t testing.TB) *fakeGrid {
+	s := lafstest.New(t)
+	return &fakeGrid{Server: s, c: s.Client(t, lafsapi.Options{}), dirs: map[string]map[string]lafsapi.Cap{}}
 }
 
 // dir makes a directory holding children.
 func (f *fakeGrid) dir(t testing.TB, children map[string]lafsapi.Cap) lafsapi.Cap {
 	c := newCap(t, true)
 	f.dirs[c.Secret()] = children
+	kids := map[string]lafsapi.Child{}
+	for name, k := range children {
+		kids[name] = lafsapi.Child{Cap: k}
+	}
+	f.SetDir(c, kids)
 	return c
 }
 
-func healthy() lafsapi.CheckResult {
-	return lafsapi.CheckResult{StorageIndex: "si", Summary: "Healthy", Healthy: true, Recoverable: true, SharesGood: 4}
+// setChild changes a child of a directory dir() made.
+func (f *fakeGrid) setChild(dir, name string, child lafsapi.Cap) {
+	f.dirs[dir][name] = child
+	c, _ := lafsapi.ParseCap(dir)
+	f.SetChild(c, name, lafsapi.Child{Cap: child})
 }
 
-func (f *fakeGrid) result(c lafsapi.Cap) lafsapi.CheckResult {
-	if r, ok := f.health[c.Secret()]; ok {
-		return r
+// links returns the children of the link directory dir.
+func (f *fakeGrid) links(dir lafsapi.Cap) map[string]lafsapi.Cap {
+	out := map[string]lafsapi.Cap{}
+	for name, ch := range f.Children(dir) {
+		out[name] = ch.Cap
 	}
-	if c.IsLIT() {
-		return lafsapi.CheckResult{Healthy: true, Recoverable: true}
-	}
-	return healthy()
+	return out
 }
 
-func (f *fakeGrid) Info(ctx context.Context, c lafsapi.Cap, path ...string) (lafsapi.Node, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.infos[c.Secret()]++
-	if err := f.infoErr[c.Secret()]; err != nil {
-		return lafsapi.Node{}, err
-	}
-	kids, ok := f.dirs[c.Secret()]
-	if !ok {
-		return lafsapi.Node{}, fmt.Errorf("info: %w", lafsapi.ErrNotFound)
-	}
-	n := lafsapi.Node{Type: "dirnode", Cap: c, ReadCap: c, Children: map[string]lafsapi.Node{}}
-	for name, k := range kids {
-		typ := "filenode"
-		if k.IsDir() {
-			typ = "dirnode"
-		}
-		if k.IsZero() {
-			typ = "unknown"
-		}
-		n.Children[name] = lafsapi.Node{Type: typ, Cap: k, ReadCap: k}
-	}
-	return n, nil
-}
-
-func (f *fakeGrid) Check(ctx context.Context, c lafsapi.Cap, o lafsapi.CheckOptions) (lafsapi.CheckResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.checks[c.Secret()]++
-	f.opts = append(f.opts, o)
-	if err := f.checkErr[c.Secret()]; err != nil {
-		return lafsapi.CheckResult{}, err
-	}
-	r := f.result(c)
-	if o.Repair && !r.Healthy && r.Recoverable {
-		pre := r
-		r = healthy()
-		r.RepairAttempted, r.RepairSuccessful, r.PreRepair = true, true, &pre
-	}
-	return r, nil
-}
-
-// walk visits the tree below c depth first, as the gateway's streams do.
-func (f *fakeGrid) walk(c lafsapi.Cap, path []string, seen map[string]bool, fn func(c lafsapi.Cap, path []string) error) error {
-	if seen[c.Secret()] {
-		return nil
-	}
-	seen[c.Secret()] = true
-	if err := fn(c, path); err != nil {
-		return err
-	}
-	if !c.IsDir() {
-		return nil
-	}
-	if err := f.infoErr[c.Secret()]; err != nil {
-		return &lafsapi.StreamError{Path: path, Msg: "UnrecoverableFileError"}
-	}
-	kids := f.dirs[c.Secret()]
-	names := make([]string, 0, len(kids))
-	for n := range kids {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		if err := f.walk(kids[n], append(slices.Clone(path), n), seen, fn); err != nil {
-			return err
+// counts returns how often each cap was the subject of op; for "info" only
+// reads of the cap itself (no path below it) count.
+func (f *fakeGrid) counts(op string) map[string]int {
+	m := map[string]int{}
+	for _, r := range f.Requests() {
+		if r.Op == op && (op != "info" || len(r.Path) == 0) {
+			m[r.Cap]++
 		}
 	}
-	return nil
+	return m
 }
 
-func (f *fakeGrid) StreamDeepCheck(ctx context.Context, root lafsapi.Cap, o lafsapi.CheckOptions, fn func(lafsapi.DeepCheckUnit) error) error {
-	f.mu.Lock()
-	f.deep++
-	f.mu.Unlock()
-	err := f.walk(root, []string{}, map[string]bool{}, func(c lafsapi.Cap, path []string) error {
-		typ := "file"
-		if c.IsDir() {
-			typ = "directory"
+// deep is the number of deep-check walks asked for.
+func (f *fakeGrid) deep() int { return f.Count(lafstest.Op("stream-deep-check", lafsapi.Cap{})) }
+
+// checkOpts are the options of every t=check request.
+func (f *fakeGrid) checkOpts() []lafsapi.CheckOptions {
+	var out []lafsapi.CheckOptions
+	for _, r := range f.Requests() {
+		if r.Op == "check" {
+			b := func(k string) bool { v, _ := strconv.ParseBool(r.Query.Get(k)); return v }
+			out = append(out, lafsapi.CheckOptions{AddLease: b("add-lease"), Repair: b("repair"), Verify: b("verify")})
 		}
-		r := f.result(c)
-		return fn(lafsapi.DeepCheckUnit{ManifestUnit: lafsapi.ManifestUnit{Type: typ, Path: path, Cap: c}, Check: r})
-	})
-	if err != nil {
-		return err
 	}
-	return fn(lafsapi.DeepCheckUnit{ManifestUnit: lafsapi.ManifestUnit{Type: "stats"}})
+	return out
 }
 
-// siOf is the fake storage index of a cap.
-func siOf(c lafsapi.Cap) string {
-	if c.IsLIT() {
-		return ""
-	}
-	return "si-" + strings.Split(c.Secret(), ":")[2][20:]
-}
-
-func (f *fakeGrid) StreamManifest(ctx context.Context, root lafsapi.Cap, fn func(lafsapi.ManifestUnit) error) error {
-	err := f.walk(root, []string{}, map[string]bool{}, func(c lafsapi.Cap, path []string) error {
-		return fn(lafsapi.ManifestUnit{Type: "file", Path: path, Cap: c, StorageIndex: siOf(c)})
-	})
-	if err != nil {
-		return err
-	}
-	return fn(lafsapi.ManifestUnit{Type: "stats"})
-}
-
-func (f *fakeGrid) Unlink(ctx context.Context, dir lafsapi.Cap, name string, expect lafsapi.Cap) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.unlinkErr != nil {
-		return f.unlinkErr
-	}
-	got, ok := f.links[name]
-	switch {
-	case !ok:
-		return fmt.Errorf("unlink: %w", lafsapi.ErrNotFound)
-	case !got.Equal(expect):
-		return fmt.Errorf("unlink: %w", lafsapi.ErrConflict)
-	}
-	delete(f.links, name)
-	return nil
+// gone makes the directory c unrecoverable (410), as the gateway reports
+// a directory it cannot read.
+func (f *fakeGrid) gone(c string) {
+	cp, _ := lafsapi.ParseCap(c)
+	f.Unreadable(cp, 410, "UnrecoverableFileError: no recoverable versions")
 }
 
 func lit(t testing.TB, s string) lafsapi.Cap { return lafsapi.LITCap([]byte(s)) }

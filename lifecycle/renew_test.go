@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
 )
 
 // generations builds k backups of one tree in f: a shared subtree of 20
@@ -42,10 +43,10 @@ func generations(t *testing.T, f *fakeGrid, k int) (roots []lafsapi.Cap, shared 
 }
 
 func TestRenewChecksEachDistinctObjectOnce(t *testing.T) {
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, _, distinct := generations(t, f, 5)
 	var prog Progress
-	res, err := Renew(context.Background(), f, roots, RenewOptions{Jobs: 3, AddLease: true, Progress: &prog})
+	res, err := Renew(context.Background(), f.c, roots, RenewOptions{Jobs: 3, AddLease: true, Progress: &prog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,17 +56,18 @@ func TestRenewChecksEachDistinctObjectOnce(t *testing.T) {
 	if prog.Reached.Load() != int64(distinct) || prog.Checked.Load() != int64(distinct) {
 		t.Errorf("progress: %d reached, %d checked", prog.Reached.Load(), prog.Checked.Load())
 	}
-	for c, n := range f.infos {
+	infos := f.counts("info")
+	for c, n := range infos {
 		if n != 1 {
 			t.Errorf("a directory was read %d times", n)
 		}
 		_ = c
 	}
-	if len(f.infos) != len(f.dirs) {
-		t.Errorf("%d of %d directories read", len(f.infos), len(f.dirs))
+	if len(infos) != len(f.dirs) {
+		t.Errorf("%d of %d directories read", len(infos), len(f.dirs))
 	}
 	checks := 0
-	for c, n := range f.checks {
+	for c, n := range f.counts("check") {
 		if n != 1 {
 			t.Errorf("an object was checked %d times", n)
 		}
@@ -77,7 +79,7 @@ func TestRenewChecksEachDistinctObjectOnce(t *testing.T) {
 	if checks != distinct-1 || res.Requests != int64(checks) {
 		t.Errorf("%d checks (Requests %d), want %d (distinct minus the LIT file)", checks, res.Requests, distinct-1)
 	}
-	for _, o := range f.opts {
+	for _, o := range f.checkOpts() {
 		if !o.AddLease || o.Repair {
 			t.Fatalf("check options %+v", o)
 		}
@@ -110,15 +112,15 @@ func (c *collect) sorted() []string {
 }
 
 func TestRenewTracesProblemsToEveryRootThatReachesThem(t *testing.T) {
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, shared, _ := generations(t, f, 3)
 	// A root of its own that shares nothing.
 	lonely := f.dir(t, map[string]lafsapi.Cap{"x": newCap(t, false)})
 	roots = append(roots, lonely)
 	sick := shared[7]
-	f.health[sick.Secret()] = lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3}
+	f.SetHealth(sick, lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3})
 	var c collect
-	res, err := Renew(context.Background(), f, roots, RenewOptions{Jobs: 2, AddLease: true, Report: c.add})
+	res, err := Renew(context.Background(), f.c, roots, RenewOptions{Jobs: 2, AddLease: true, Report: c.add})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestRenewFaults(t *testing.T) {
 		check     func(t *testing.T, s Stats)
 	}{
 		{"unrecoverable file", func(f *fakeGrid, _, shared []lafsapi.Cap) {
-			f.health[shared[0].Secret()] = lafsapi.CheckResult{Summary: "Not Healthy: 1 share"}
+			f.SetHealth(shared[0], lafsapi.CheckResult{Summary: "Not Healthy: 1 share"})
 		}, RenewOptions{}, FlagUnrecoverable, []ProblemKind{ProblemUnrecoverable},
 			func(t *testing.T, s Stats) {
 				if s.Unrecoverable != 1 || s.LeasesRenewed != 0 {
@@ -159,8 +161,9 @@ func TestRenewFaults(t *testing.T) {
 		{"unreadable shared directory", func(f *fakeGrid, roots, shared []lafsapi.Cap) {
 			for c, kids := range f.dirs {
 				if slices.Contains(mapsValues(kids), shared[0]) {
-					f.infoErr[c] = fmt.Errorf("info: %w", lafsapi.ErrGone)
-					f.health[c] = lafsapi.CheckResult{Summary: "Unhealthy: 1 share"}
+					f.gone(c)
+					cp, _ := lafsapi.ParseCap(c)
+					f.SetHealth(cp, lafsapi.CheckResult{Summary: "Unhealthy: 1 share"})
 				}
 			}
 		}, RenewOptions{AddLease: true}, FlagUnrecoverable | FlagIncomplete,
@@ -171,7 +174,7 @@ func TestRenewFaults(t *testing.T) {
 				}
 			}},
 		{"a check that fails", func(f *fakeGrid, _, shared []lafsapi.Cap) {
-			f.checkErr[shared[3].Secret()] = fmt.Errorf("check: connection refused")
+			f.Fault(lafstest.Op("check", shared[3]), lafstest.HangUp) // connection lost, every attempt
 		}, RenewOptions{AddLease: true}, FlagFailed, []ProblemKind{ProblemFailed},
 			func(t *testing.T, s Stats) {
 				if s.Failed != 1 || s.LeasesRenewed != s.Requests-1 {
@@ -181,7 +184,8 @@ func TestRenewFaults(t *testing.T) {
 		{"a listing that fails", func(f *fakeGrid, _, shared []lafsapi.Cap) {
 			for c, kids := range f.dirs {
 				if slices.Contains(mapsValues(kids), shared[0]) {
-					f.infoErr[c] = fmt.Errorf("info: 500 internal error")
+					cp, _ := lafsapi.ParseCap(c)
+					f.Unreadable(cp, 500, "internal error")
 				}
 			}
 		}, RenewOptions{}, FlagFailed | FlagIncomplete, []ProblemKind{ProblemFailed},
@@ -191,7 +195,7 @@ func TestRenewFaults(t *testing.T) {
 				}
 			}},
 		{"repair", func(f *fakeGrid, _, shared []lafsapi.Cap) {
-			f.health[shared[0].Secret()] = lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3}
+			f.SetHealth(shared[0], lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3})
 		}, RenewOptions{AddLease: true, Repair: true}, 0, []ProblemKind{ProblemRepaired},
 			func(t *testing.T, s Stats) {
 				if s.Repaired != 1 || s.Unhealthy != 0 || s.Healthy != s.Objects {
@@ -199,9 +203,9 @@ func TestRenewFaults(t *testing.T) {
 				}
 			}},
 		{"unknown child", func(f *fakeGrid, _, shared []lafsapi.Cap) {
-			for _, kids := range f.dirs {
+			for c, kids := range f.dirs {
 				if slices.Contains(mapsValues(kids), shared[0]) {
-					kids["mangled"] = lafsapi.Cap{}
+					f.setChild(c, "mangled", lafsapi.Cap{})
 				}
 			}
 		}, RenewOptions{}, FlagUnrecoverable, []ProblemKind{ProblemUnrecoverable},
@@ -213,13 +217,13 @@ func TestRenewFaults(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFakeGrid()
+			f := newFakeGrid(t)
 			roots, shared, _ := generations(t, f, 3)
 			c.prepare(f, roots, shared)
 			var kinds []ProblemKind
 			var mu sync.Mutex
 			c.opts.Report = func(p Problem) { mu.Lock(); kinds = append(kinds, p.Kind); mu.Unlock() }
-			res, err := Renew(context.Background(), f, roots, c.opts)
+			res, err := Renew(context.Background(), f.c, roots, c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,17 +251,17 @@ func mapsValues(m map[string]lafsapi.Cap) []lafsapi.Cap {
 }
 
 func TestRenewStopsWhenCancelled(t *testing.T) {
-	f := newFakeGrid()
+	f := newFakeGrid(t)
 	roots, _, _ := generations(t, f, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Renew(ctx, f, roots, RenewOptions{}); err != context.Canceled {
+	if _, err := Renew(ctx, f.c, roots, RenewOptions{}); err != context.Canceled {
 		t.Errorf("err %v", err)
 	}
 }
 
 func TestRenewNoRoots(t *testing.T) {
-	res, err := Renew(context.Background(), newFakeGrid(), nil, RenewOptions{})
+	res, err := Renew(context.Background(), newFakeGrid(t).c, nil, RenewOptions{})
 	if err != nil || res.Objects != 0 {
 		t.Errorf("%+v %v", res, err)
 	}

@@ -1,39 +1,16 @@
 package restore
 
 import (
-	"bytes"
-	"context"
-	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
-
-// fakeGrid serves directory listings and file contents from maps, for
-// shapes the real gateway cannot make (cycles of mutable directories).
-type fakeGrid struct {
-	dirs  map[string]lafsapi.Node // by cap secret
-	files map[string]string
-}
-
-func (g *fakeGrid) Info(_ context.Context, c lafsapi.Cap, _ ...string) (lafsapi.Node, error) {
-	n, ok := g.dirs[c.Secret()]
-	if !ok {
-		return lafsapi.Node{}, &lafsapi.Error{Op: "info", Status: 404}
-	}
-	return n, nil
-}
-
-func (g *fakeGrid) Download(_ context.Context, c lafsapi.Cap) (io.ReadCloser, error) {
-	if data, ok := c.LITData(); ok {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	}
-	return io.NopCloser(bytes.NewReader([]byte(g.files[c.Secret()]))), nil
-}
 
 func mustCap(t *testing.T, s string) lafsapi.Cap {
 	t.Helper()
@@ -49,19 +26,20 @@ const (
 	fakeDir2 = "URI:DIR2:cccccccccccccccccccccccccc:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
+// Mutable directories can form cycles, which no backup holds.
 func TestRestoreRefusesCycles(t *testing.T) {
 	d1, d2 := mustCap(t, fakeDir1), mustCap(t, fakeDir2)
 	file := lafsapi.LITCap([]byte("data"))
-	g := &fakeGrid{dirs: map[string]lafsapi.Node{
-		fakeDir1: {Type: "dirnode", Children: map[string]lafsapi.Node{
-			"sub": {Type: "dirnode", Cap: d2, Metadata: map[string]any{"mode": "40755"}},
-			"f":   {Type: "filenode", Cap: file, Size: 4, Metadata: map[string]any{"mode": "100644"}},
-		}},
-		fakeDir2: {Type: "dirnode", Children: map[string]lafsapi.Node{
-			"up": {Type: "dirnode", Cap: d1, Metadata: map[string]any{"mode": "40755"}},
-			"me": {Type: "dirnode", Cap: d2, Metadata: map[string]any{"mode": "40755"}},
-		}},
-	}}
+	s := lafstest.New(t)
+	s.SetDir(d1, map[string]lafsapi.Child{
+		"sub": {Cap: d2, Metadata: map[string]any{"mode": "40755"}},
+		"f":   {Cap: file, Metadata: map[string]any{"mode": "100644"}},
+	})
+	s.SetDir(d2, map[string]lafsapi.Child{
+		"up": {Cap: d1, Metadata: map[string]any{"mode": "40755"}},
+		"me": {Cap: d2, Metadata: map[string]any{"mode": "40755"}},
+	})
+	g := s.Client(t, lafsapi.Options{})
 	target := filepath.Join(t.TempDir(), "out")
 	st, err := Run(t.Context(), g, d1, Options{Target: target, NoOwner: true})
 	if err != nil {
@@ -82,13 +60,14 @@ func TestRestoreRefusesCycles(t *testing.T) {
 
 func TestOpenTopFormats(t *testing.T) {
 	d1, d2 := mustCap(t, fakeDir1), mustCap(t, fakeDir2)
-	wrapperOf := func(version string) *fakeGrid {
-		return &fakeGrid{dirs: map[string]lafsapi.Node{
-			fakeDir1: {Type: "dirnode", Children: map[string]lafsapi.Node{
-				"snap": {Type: "dirnode", Cap: d2, Metadata: map[string]any{"mode": "40700", treeformat.FormatKey: version}},
-			}},
-			fakeDir2: {Type: "dirnode", Children: map[string]lafsapi.Node{}},
-		}}
+	s := lafstest.New(t)
+	g := s.Client(t, lafsapi.Options{})
+	wrapperOf := func(version string) *lafsapi.Client {
+		s.SetDir(d1, map[string]lafsapi.Child{
+			"snap": {Cap: d2, Metadata: map[string]any{"mode": "40700", treeformat.FormatKey: version}},
+		})
+		s.SetDir(d2, nil)
+		return g
 	}
 	top, err := openTop(t.Context(), wrapperOf("1"), d1, "")
 	if err != nil || top.format != FormatV1 || top.name != "snap" || !top.hasMeta || top.e.meta.Mode != 0o40700 {
@@ -98,8 +77,8 @@ func TestOpenTopFormats(t *testing.T) {
 		t.Errorf("format 2: %v", err)
 	}
 	// One child directory without the key: an original tree.
-	g := wrapperOf("1")
-	delete(g.dirs[fakeDir1].Children["snap"].Metadata, treeformat.FormatKey)
+	wrapperOf("1")
+	s.SetChild(d1, "snap", lafsapi.Child{Cap: d2, Metadata: map[string]any{"mode": "40700"}})
 	if top, err := openTop(t.Context(), g, d1, ""); err != nil || top.format != FormatOriginal || top.hasMeta {
 		t.Errorf("original: %+v %v", top, err)
 	}
@@ -108,51 +87,30 @@ func TestOpenTopFormats(t *testing.T) {
 	}
 }
 
-// flakyGrid breaks the first `breaks` downloads after a few bytes.
-type flakyGrid struct {
-	*fakeGrid
-	breaks int
-}
-
-type brokenReader struct{ r io.Reader }
-
-func (b *brokenReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p[:min(len(p), 3)])
-	if err == nil {
-		err = io.ErrUnexpectedEOF
-	}
-	return n, err
-}
-
-func (g *flakyGrid) Download(ctx context.Context, c lafsapi.Cap) (io.ReadCloser, error) {
-	rc, err := g.fakeGrid.Download(ctx, c)
-	if err != nil || g.breaks == 0 {
-		return rc, err
-	}
-	g.breaks--
-	return io.NopCloser(&brokenReader{rc}), nil
-}
-
+// The first breaks downloads of the file are cut off after 3 bytes.
 func TestRestoreRetriesBrokenDownloads(t *testing.T) {
 	d1 := mustCap(t, fakeDir1)
 	data := strings.Repeat("0123456789", 10)
-	g := &fakeGrid{dirs: map[string]lafsapi.Node{
-		fakeDir1: {Type: "dirnode", Children: map[string]lafsapi.Node{
-			"f": {Type: "filenode", Cap: lafsapi.LITCap([]byte(data[:50])), Size: 50, Metadata: map[string]any{"mode": "100644"}},
-		}},
-	}}
 	for _, tc := range []struct {
 		breaks int
 		ok     bool
 	}{{1, true}, {fetchAttempts - 1, true}, {fetchAttempts, false}} {
+		s := lafstest.New(t)
+		f := s.PutFile([]byte(data))
+		s.SetDir(d1, map[string]lafsapi.Child{"f": {Cap: f, Metadata: map[string]any{"mode": "100644"}}})
+		replies := []http.HandlerFunc{}
+		for range tc.breaks {
+			replies = append(replies, s.Truncated(3))
+		}
+		s.Fault(lafstest.Op("download", f), lafstest.Replies(append(replies, s.Store)...))
 		target := filepath.Join(t.TempDir(), "out")
-		st, err := Run(t.Context(), &flakyGrid{g, tc.breaks}, d1, Options{Target: target, Jobs: 1})
+		st, err := Run(t.Context(), s.Client(t, lafsapi.Options{}), d1, Options{Target: target, Jobs: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, rerr := os.ReadFile(filepath.Join(target, "f"))
 		switch {
-		case tc.ok && (len(st.Failed) > 0 || string(b) != data[:50]):
+		case tc.ok && (len(st.Failed) > 0 || string(b) != data):
 			t.Errorf("%d broken downloads: %v, content %q", tc.breaks, st.Failed, b)
 		case !tc.ok && (len(st.Failed) != 1 || !os.IsNotExist(rerr)):
 			t.Errorf("%d broken downloads: want the failure reported and no file: %v, %v", tc.breaks, st.Failed, rerr)
