@@ -41,7 +41,7 @@ func (db *DB) GridServers(ctx context.Context) ([]GridServer, error) {
 	return out, rows.Err()
 }
 
-// CheckGrid ties the cache to one grid (SPEC 10.2). connected are the node
+// CheckGrid ties the cache to one grid (docs/operations.md, Grid identity). connected are the node
 // IDs of the storage servers the gateway is connected to now. On first use
 // they are recorded. Later, when none of them was seen before, the caps in
 // this cache probably belong to another grid and CheckGrid fails with

@@ -1,6 +1,6 @@
 // Package filter decides which paths a backup includes and which files it
 // compresses, with the ordered regexp rule lists of the original
-// lafs-backup-tool (SPEC 4.2).
+// lafs-backup-tool (docs/filter.md).
 //
 // A rule is "+REGEX" (include) or "-REGEX" (exclude). The string tested is
 // the path relative to the source root with a leading "/"; directories get a

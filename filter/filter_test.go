@@ -28,7 +28,7 @@ func checkMatches(t *testing.T, rules []string, cases []matchCase) {
 	}
 }
 
-// Each rule of SPEC 4.2, one table per rule.
+// Each rule of docs/filter.md, one table per rule.
 func TestMatchSpecRules(t *testing.T) {
 	t.Run("leading slash", func(t *testing.T) {
 		checkMatches(t, []string{`-^/tmp/`}, []matchCase{

@@ -22,7 +22,7 @@ type ApplyOptions struct {
 var systemResolver = sync.OnceValue(func() *Resolver { return NewResolver("") })
 
 // Apply restores m onto path, whose content has already been written and
-// closed, in the order SPEC 10.3 requires: lchown, chmod, ACLs, caps,
+// closed, in the order docs/fsmeta.md gives: lchown, chmod, ACLs, caps,
 // xattrs, times. chown clears setuid/setgid bits and file caps, so they come
 // after it. Symlinks are never followed: they get owner, xattrs and times
 // only. ACL and caps the file holds but m does not are removed (a restored

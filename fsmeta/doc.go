@@ -6,6 +6,6 @@
 // capability xattrs are decoded in pure Go (no cgo, no libacl or libcap) into
 // the text forms that libacl and `getcap -n` print; the same text is encoded
 // back to the kernel's binary layout at restore time (Apply, in the order
-// SPEC 10.3 gives), and Diff compares two records for verify. docs/fsmeta.md
+// docs/fsmeta.md gives), and Diff compares two records for verify. docs/fsmeta.md
 // describes the formats and the decisions behind them.
 package fsmeta

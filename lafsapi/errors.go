@@ -82,7 +82,7 @@ func IsGone(err error) bool { return errors.Is(err, ErrGone) }
 // IsConflict reports a 409 or an Unlink that found another cap.
 func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
 
-// IsRetryable reports whether err is one the client retries (SPEC 10.4):
+// IsRetryable reports whether err is one the client retries (docs/lafsapi.md):
 // network errors and timeouts, 502, 503, 504, 429, and a 500 that says
 // not enough servers.
 func IsRetryable(err error) bool {

@@ -45,7 +45,7 @@ func Reachable(ctx context.Context, grid Grid, roots []lafsapi.Cap, jobs int) (*
 		}
 		n++
 	}}
-	if err := w.run(ctx, roots); err != nil {
+	if err := w.walk(ctx, roots); err != nil {
 		return nil, err
 	}
 	if first != nil {

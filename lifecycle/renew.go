@@ -105,7 +105,7 @@ func Renew(ctx context.Context, grid Grid, roots []lafsapi.Cap, o RenewOptions) 
 	g := newGraph()
 	r := &renewer{grid: grid, opts: o, g: g}
 	w := &walker{grid: grid, g: g, jobs: o.Jobs, visit: r.check, problem: r.walkProblem, progress: o.Progress}
-	if err := w.run(ctx, roots); err != nil {
+	if err := w.walk(ctx, roots); err != nil {
 		return RenewResult{}, err
 	}
 	res := RenewResult{Stats: r.stats, Roots: make([]Flags, len(roots))}

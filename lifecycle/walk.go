@@ -58,9 +58,9 @@ type walker struct {
 	progress *Progress
 }
 
-// run walks from roots. It returns only ctx's error: problems go to
+// walk walks from roots. It returns only ctx's error: problems go to
 // w.problem and into the graph's flags.
-func (w *walker) run(ctx context.Context, roots []lafsapi.Cap) error {
+func (w *walker) walk(ctx context.Context, roots []lafsapi.Cap) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := newDirQueue()

@@ -1,5 +1,5 @@
 // Package queue is phase one of a backup: it walks the source tree and
-// writes the queue file that phase two uploads from (SPEC 4.3-4.5).
+// writes the queue file that phase two uploads from (docs/phase-one.md).
 //
 // The format (docs/queue-format.md) is one escaped line per entry in the
 // shape of the original tool's "path uid:gid:mode[/caps[/acls]]", plus the

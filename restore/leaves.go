@@ -73,7 +73,7 @@ func (r *restorer) mknod(d *dir, e entry) error {
 	return nil
 }
 
-// applyMeta applies m to name in d (SPEC 10.3 order, through
+// applyMeta applies m to name in d (the order of docs/restore.md, through
 // fsmeta.Apply). An ACL or caps value that cannot be applied is reported
 // and left out, so the rest (owner, mode, times) is still restored. It
 // reports whether everything was applied.

@@ -22,7 +22,7 @@ const (
 
 var bigText = strings.Repeat("all work and no play makes jack a dull boy\n", 8000)
 
-// v1Tree is an awkward tree in the shapes of SPEC 10.1, as the uploader
+// v1Tree is an awkward tree in the shapes of docs/metadata.md, as the uploader
 // writes it, under a format-1 wrapper.
 func v1Tree() tnode {
 	own := func(mode string, kv ...any) map[string]any {

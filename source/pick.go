@@ -1,6 +1,6 @@
 // Package source picks the directory a backup run reads: the last match of
 // the source.path glob, in byte order, that is ready to be backed up
-// (SPEC 4.1 and 10.3).
+// (docs/source-pick.md).
 package source
 
 import (

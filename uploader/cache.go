@@ -97,28 +97,28 @@ func isLIT(cap string) bool {
 // window only after Grid.Renew found the object healthy (its lease is then
 // renewed). An unhealthy object is not reused: the caller uploads it again
 // and Puts the new row.
-func (r *run) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
-	if r.opts.DisableDedup {
+func (b *build) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
+	if b.opts.DisableDedup {
 		return Object{}, false, nil
 	}
-	obj, ok, err := r.cache.lookup(key)
+	obj, ok, err := b.cache.lookup(key)
 	if err != nil || !ok {
 		return Object{}, false, err
 	}
 	renewed := false
-	if r.stale(obj) {
-		healthy, err := r.grid.Renew(ctx, obj.Cap)
+	if b.stale(obj) {
+		healthy, err := b.grid.Renew(ctx, obj.Cap)
 		if err != nil {
 			return Object{}, false, fmt.Errorf("uploader: renew lease of a cached object: %w", err)
 		}
 		if !healthy {
-			r.log.Debug("cached object unhealthy, uploading it again")
+			b.log.Debug("cached object unhealthy, uploading it again")
 			return Object{}, false, nil
 		}
 		renewed = true
-		r.stats.renewed.Add(1)
+		b.stats.renewed.Add(1)
 	}
-	if err := r.cache.use(key, renewed); err != nil {
+	if err := b.cache.use(key, renewed); err != nil {
 		return Object{}, false, err
 	}
 	return obj, true, nil
@@ -126,23 +126,23 @@ func (r *run) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
 
 // fresh reuses key only when its row needs no renewal (it was just
 // recorded by another worker); it never sends a request.
-func (r *run) fresh(key [32]byte) (Object, bool, error) {
-	if r.opts.DisableDedup {
+func (b *build) fresh(key [32]byte) (Object, bool, error) {
+	if b.opts.DisableDedup {
 		return Object{}, false, nil
 	}
-	obj, ok, err := r.cache.lookup(key)
-	if err != nil || !ok || r.stale(obj) {
+	obj, ok, err := b.cache.lookup(key)
+	if err != nil || !ok || b.stale(obj) {
 		return Object{}, false, err
 	}
-	return obj, true, r.cache.use(key, false)
+	return obj, true, b.cache.use(key, false)
 }
 
-func (r *run) stale(obj Object) bool {
-	return r.opts.TrustWindow > 0 && !isLIT(obj.Cap) &&
-		r.opts.Now().Sub(obj.RenewedAt) > r.opts.TrustWindow
+func (b *build) stale(obj Object) bool {
+	return b.opts.TrustWindow > 0 && !isLIT(obj.Cap) &&
+		b.opts.Now().Sub(obj.RenewedAt) > b.opts.TrustWindow
 }
 
-func (r *run) record(key [32]byte, obj Object, dir bool) error {
-	obj.RenewedAt = r.opts.Now()
-	return r.cache.put(key, obj, dir)
+func (b *build) record(key [32]byte, obj Object, dir bool) error {
+	obj.RenewedAt = b.opts.Now()
+	return b.cache.put(key, obj, dir)
 }

@@ -15,37 +15,37 @@ import (
 // metadata, and the directory is created with Mkdir unless the cache holds
 // that key. The cache is flushed after a directory unless it was flushed
 // less than flushEvery ago.
-func (r *run) mkdir(ctx context.Context, n *node) error {
+func (b *build) mkdir(ctx context.Context, n *node) error {
 	kids := make([]*node, 0, len(n.dir.children))
 	for _, c := range n.dir.children {
 		if !c.omit {
 			kids = append(kids, c)
 		}
 	}
-	children, keyed, err := r.childMap(kids)
+	children, keyed, err := b.childMap(kids)
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
-	key, err := dirKey(r.opts.SourcePattern, n.meta, keyed)
+	key, err := dirKey(b.opts.SourcePattern, n.meta, keyed)
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
-	cap, err := r.dirCap(ctx, key, keyed, children)
+	cap, err := b.dirCap(ctx, key, keyed, children)
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
 	n.cap = cap
 	n.edge = treeformat.Edge{Meta: n.meta}
 	n.dir.children = nil // done with them: only the directory's own result stays
-	if r.log.Enabled(ctx, logx.LevelNoise) {
-		r.log.Log(ctx, logx.LevelNoise, "directory done", "path", pathesc.Escape(n.path), "children", len(kids))
+	if b.log.Enabled(ctx, logx.LevelNoise) {
+		b.log.Log(ctx, logx.LevelNoise, "directory done", "path", pathesc.Escape(n.path), "children", len(kids))
 	}
-	return r.cache.flushSoon()
+	return b.cache.flushSoon()
 }
 
 // childMap names the children and returns them as Mkdir and the key want
 // them.
-func (r *run) childMap(kids []*node) (map[string]Child, []keyChild, error) {
+func (b *build) childMap(kids []*node) (map[string]Child, []keyChild, error) {
 	raws := make([]string, len(kids))
 	for i, c := range kids {
 		raws[i] = c.name
@@ -67,62 +67,62 @@ func (r *run) childMap(kids []*node) (map[string]Child, []keyChild, error) {
 
 // dirCap returns the cap of the directory with these children: from the
 // cache under key, or created now and recorded.
-func (r *run) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (string, error) {
-	obj, ok, err := r.reuse(ctx, key)
+func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (string, error) {
+	obj, ok, err := b.reuse(ctx, key)
 	if err != nil {
 		return "", err
 	}
 	if ok {
-		r.stats.dirsReused.Add(1)
+		b.stats.dirsReused.Add(1)
 		return obj.Cap, nil
 	}
 	id, err := dirContentID(keyed)
 	if err != nil {
 		return "", err
 	}
-	release, err := r.flights.acquire(ctx, id)
+	release, err := b.flights.acquire(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	defer release()
 	// An identical directory (same key) may have been created while this
 	// one waited for the flight.
-	if obj, ok, err = r.fresh(key); err != nil || ok {
+	if obj, ok, err = b.fresh(key); err != nil || ok {
 		if ok {
-			r.stats.dirsReused.Add(1)
+			b.stats.dirsReused.Add(1)
 		}
 		return obj.Cap, err
 	}
-	cap, err := r.grid.Mkdir(ctx, children)
+	cap, err := b.grid.Mkdir(ctx, children)
 	if err != nil {
 		return "", fmt.Errorf("mkdir-immutable: %w", err)
 	}
-	r.stats.dirsCreated.Add(1)
-	return cap, r.record(key, Object{Cap: cap}, true)
+	b.stats.dirsCreated.Add(1)
+	return cap, b.record(key, Object{Cap: cap}, true)
 }
 
 // wrapper builds the root wrapper: a directory whose one child, named
 // Options.Name, is the tree, with the source root's own metadata and the
 // format marker on its edge. It is deterministic: an unchanged tree gives
 // the same wrapper cap.
-func (r *run) wrapper(ctx context.Context, w *node) error {
+func (b *build) wrapper(ctx context.Context, w *node) error {
 	root := w.dir.children[0]
-	names, err := treeformat.AssignNames([]string{r.opts.Name})
+	names, err := treeformat.AssignNames([]string{b.opts.Name})
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
-	md := encodeNamed(treeformat.WrapperEdge(root.meta), r.opts.Name, names[0])
+	md := encodeNamed(treeformat.WrapperEdge(root.meta), b.opts.Name, names[0])
 	child := keyChild{name: names[0], dir: true, cap: root.cap, meta: md}
-	key, err := wrapperKey(r.opts.SourcePattern, child)
+	key, err := wrapperKey(b.opts.SourcePattern, child)
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
-	cap, err := r.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
+	cap, err := b.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
 	w.cap = cap
-	return r.cache.flush()
+	return b.cache.flush()
 }
 
 // encodeNamed is the edge metadata of a child with raw name raw stored as

@@ -30,11 +30,11 @@ type content struct {
 	size  int64 // original bytes
 }
 
-func (r *run) abs(rel string) string {
+func (b *build) abs(rel string) string {
 	if rel == "" {
-		return r.opts.Root
+		return b.opts.Root
 	}
-	return r.opts.Root + "/" + rel
+	return b.opts.Root + "/" + rel
 }
 
 // file stats the file again (the queue's values are hints), reuses its
@@ -42,79 +42,79 @@ func (r *run) abs(rel string) string {
 // file whose size or mtime changes while it is read is read again, up to
 // maxReads times; after that the last read is kept and reported, and not
 // recorded in the cache (so the next run reads it again).
-func (r *run) file(ctx context.Context, n *node) error {
-	abs := r.abs(n.path)
+func (b *build) file(ctx context.Context, n *node) error {
+	abs := b.abs(n.path)
 	for attempt := 1; ; attempt++ {
 		final := attempt == maxReads
-		st, err := r.statAs(abs, fsmeta.TypeFile)
+		st, err := b.statAs(abs, fsmeta.TypeFile)
 		if err != nil {
-			return r.sourceProblem(n, err)
+			return b.sourceProblem(n, err)
 		}
 		size, mtime := st.Size, st.Mtim.Nano()
 		var key [32]byte
 		var c content
 		if size > maxLIT {
-			compress := r.opts.Compress(n.path, size)
-			key = fileKey(r.opts.SourcePattern, n.path, n.meta, size, mtime, encoding(compress, r.opts.XZ.DictCap))
-			obj, ok, rerr := r.reuse(ctx, key)
+			compress := b.opts.Compress(n.path, size)
+			key = fileKey(b.opts.SourcePattern, n.path, n.meta, size, mtime, encoding(compress, b.opts.XZ.DictCap))
+			obj, ok, rerr := b.reuse(ctx, key)
 			if rerr != nil {
 				return rerr
 			}
 			if ok {
-				r.stats.filesReused.Add(1)
-				r.setFile(n, content{cap: obj.Cap, enc: obj.Enc, size: size}, mtime, "reused")
+				b.stats.filesReused.Add(1)
+				b.setFile(n, content{cap: obj.Cap, enc: obj.Enc, size: size}, mtime, "reused")
 				return nil
 			}
-			c, err = r.upload(ctx, abs, size, compress, final)
+			c, err = b.upload(ctx, abs, size, compress, final)
 		} else {
-			c, err = r.readLIT(ctx, abs, size, final)
+			c, err = b.readLIT(ctx, abs, size, final)
 		}
 		if errors.Is(err, errChanged) && !final {
 			continue
 		}
 		if err != nil {
-			return r.readFailed(n, err)
+			return b.readFailed(n, err)
 		}
-		if r.stable(abs, st, c.size) {
-			return r.fileDone(n, key, c, mtime)
+		if b.stable(abs, st, c.size) {
+			return b.fileDone(n, key, c, mtime)
 		}
 		if final {
-			r.problem(n, ProblemChanged, errChanged.Error())
-			r.setFile(n, c, mtime, "uploaded as last read")
+			b.problem(n, ProblemChanged, errChanged.Error())
+			b.setFile(n, c, mtime, "uploaded as last read")
 			return nil
 		}
 	}
 }
 
 // fileDone records a file read in one stable pass.
-func (r *run) fileDone(n *node, key [32]byte, c content, mtime int64) error {
+func (b *build) fileDone(n *node, key [32]byte, c content, mtime int64) error {
 	if isLIT(c.cap) && c.size <= maxLIT {
-		r.stats.filesLIT.Add(1)
-		r.setFile(n, c, mtime, "LIT")
+		b.stats.filesLIT.Add(1)
+		b.setFile(n, c, mtime, "LIT")
 		return nil
 	}
-	r.stats.filesUploaded.Add(1)
-	if err := r.record(key, Object{Cap: c.cap, Enc: c.enc, Probe: c.probe}, false); err != nil {
+	b.stats.filesUploaded.Add(1)
+	if err := b.record(key, Object{Cap: c.cap, Enc: c.enc, Probe: c.probe}, false); err != nil {
 		return err
 	}
-	r.setFile(n, c, mtime, "uploaded")
+	b.setFile(n, c, mtime, "uploaded")
 	return nil
 }
 
-func (r *run) setFile(n *node, c content, mtime int64, what string) {
+func (b *build) setFile(n *node, c content, mtime int64, what string) {
 	n.cap = c.cap
 	m := n.meta
 	m.MtimeNs, m.Size = mtime, c.size // from phase two's stat and read
 	n.edge = treeformat.Edge{Meta: m, Enc: c.enc, Hardlink: n.hardlink}
-	if ctx := context.Background(); r.log.Enabled(ctx, logx.LevelNoise) {
-		r.log.Log(ctx, logx.LevelNoise, "file "+what, "path", pathesc.Escape(n.path), "size", c.size, "enc", c.enc)
+	if ctx := context.Background(); b.log.Enabled(ctx, logx.LevelNoise) {
+		b.log.Log(ctx, logx.LevelNoise, "file "+what, "path", pathesc.Escape(n.path), "size", c.size, "enc", c.enc)
 	}
 }
 
 // statAs lstats abs and checks it is still of type t.
-func (r *run) statAs(abs string, t fsmeta.Type) (unix.Stat_t, error) {
+func (b *build) statAs(abs string, t fsmeta.Type) (unix.Stat_t, error) {
 	var st unix.Stat_t
-	if err := r.fs.lstat(abs, &st); err != nil {
+	if err := b.fs.lstat(abs, &st); err != nil {
 		return st, &sourceError{fmt.Errorf("lstat: %w", err)}
 	}
 	if fsmeta.TypeOfMode(st.Mode) != t {
@@ -125,9 +125,9 @@ func (r *run) statAs(abs string, t fsmeta.Type) (unix.Stat_t, error) {
 
 // stable says whether the file still is what was stat'ed before it was
 // read, and that as many bytes were read as that stat promised.
-func (r *run) stable(abs string, before unix.Stat_t, read int64) bool {
+func (b *build) stable(abs string, before unix.Stat_t, read int64) bool {
 	var after unix.Stat_t
-	if err := r.fs.lstat(abs, &after); err != nil {
+	if err := b.fs.lstat(abs, &after); err != nil {
 		return false
 	}
 	return read == before.Size && after.Size == before.Size &&
@@ -138,19 +138,19 @@ func (r *run) stable(abs string, before unix.Stat_t, read int64) bool {
 // xz when the probe does not veto it. Except in the final attempt it reads
 // exactly size bytes (a shorter file gives errChanged); the final attempt
 // reads to EOF and sends an unknown length.
-func (r *run) upload(ctx context.Context, abs string, size int64, compress, final bool) (content, error) {
+func (b *build) upload(ctx context.Context, abs string, size int64, compress, final bool) (content, error) {
 	c := content{size: size}
 	want := int64(headSize)
 	if compress {
 		want = probeSize
 	}
-	head, err := r.head(abs, min(size, want))
+	head, err := b.head(abs, min(size, want))
 	if err != nil {
 		return c, err
 	}
 	if compress {
 		c.probe = probeRatio(head)
-		compress = c.probe <= r.opts.XZ.ProbeRatio
+		compress = c.probe <= b.opts.XZ.ProbeRatio
 	}
 	limit, putSize := size, size
 	if final {
@@ -161,25 +161,25 @@ func (r *run) upload(ctx context.Context, abs string, size int64, compress, fina
 	}
 	var last atomic.Pointer[readState]
 	open := func() (io.ReadCloser, error) {
-		st := &readState{stats: r.stats}
+		st := &readState{stats: b.stats}
 		last.Store(st)
-		f, err := r.fs.open(abs)
+		f, err := b.fs.open(abs)
 		if err != nil {
 			return nil, st.fail(&sourceError{fmt.Errorf("open: %w", err)})
 		}
 		var rc io.ReadCloser = &fileReader{f: f, st: st, limit: limit}
 		if compress {
-			if rc, err = newXZReader(ctx, rc, dictCap(size, r.opts.XZ.DictCap), r.mem); err != nil {
+			if rc, err = newXZReader(ctx, rc, dictCap(size, b.opts.XZ.DictCap), b.mem); err != nil {
 				return nil, err
 			}
 		}
 		return &sentReader{ReadCloser: rc, st: st}, nil
 	}
-	release, err := r.flights.acquire(ctx, contentID(size, c.enc, head))
+	release, err := b.flights.acquire(ctx, contentID(size, c.enc, head))
 	if err != nil {
 		return c, err
 	}
-	cap, err := r.grid.PutFile(ctx, open, putSize)
+	cap, err := b.grid.PutFile(ctx, open, putSize)
 	release()
 	st := last.Load()
 	if err != nil {
@@ -193,8 +193,8 @@ func (r *run) upload(ctx context.Context, abs string, size int64, compress, fina
 	}
 	c.cap, c.size = cap, st.in.Load()
 	if compress {
-		r.stats.compressedIn.Add(st.in.Load())
-		r.stats.compressed.Add(st.out.Load())
+		b.stats.compressedIn.Add(st.in.Load())
+		b.stats.compressed.Add(st.out.Load())
 	}
 	return c, nil
 }
@@ -202,14 +202,14 @@ func (r *run) upload(ctx context.Context, abs string, size int64, compress, fina
 // head reads the first n bytes of the file (fewer if it shrank meanwhile:
 // the upload's own read notices that): the sample the probe deflates and
 // the flight table's content identity.
-func (r *run) head(abs string, n int64) ([]byte, error) {
-	f, err := r.fs.open(abs)
+func (b *build) head(abs string, n int64) ([]byte, error) {
+	f, err := b.fs.open(abs)
 	if err != nil {
 		return nil, &sourceError{fmt.Errorf("open: %w", err)}
 	}
 	defer f.Close()
 	buf := make([]byte, n)
-	st := &readState{stats: r.stats}
+	st := &readState{stats: b.stats}
 	got, err := io.ReadFull(&fileReader{f: f, st: st, limit: -1}, buf)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		return nil, err
@@ -220,12 +220,12 @@ func (r *run) head(abs string, n int64) ([]byte, error) {
 // readLIT reads a file of at most maxLIT bytes and computes its LIT cap.
 // One byte more is read to notice growth; a file that grew past maxLIT in
 // the final attempt is uploaded as a normal file.
-func (r *run) readLIT(ctx context.Context, abs string, size int64, final bool) (content, error) {
-	f, err := r.fs.open(abs)
+func (b *build) readLIT(ctx context.Context, abs string, size int64, final bool) (content, error) {
+	f, err := b.fs.open(abs)
 	if err != nil {
 		return content{}, &sourceError{fmt.Errorf("open: %w", err)}
 	}
-	st := &readState{stats: r.stats}
+	st := &readState{stats: b.stats}
 	data, err := io.ReadAll(io.LimitReader(&fileReader{f: f, st: st, limit: -1}, maxLIT+1))
 	f.Close()
 	if err != nil {
@@ -235,90 +235,90 @@ func (r *run) readLIT(ctx context.Context, abs string, size int64, final bool) (
 		return content{}, errChanged
 	}
 	if len(data) > maxLIT {
-		return r.upload(ctx, abs, size, false, true)
+		return b.upload(ctx, abs, size, false, true)
 	}
-	return content{cap: r.grid.LIT(data), size: int64(len(data))}, nil
+	return content{cap: b.grid.LIT(data), size: int64(len(data))}, nil
 }
 
 // readFailed classifies an error from reading or uploading a file: source
 // problems skip the entry, anything else ends the run.
-func (r *run) readFailed(n *node, err error) error {
+func (b *build) readFailed(n *node, err error) error {
 	var se *sourceError
 	if errors.As(err, &se) {
-		return r.sourceProblem(n, err)
+		return b.sourceProblem(n, err)
 	}
 	return fmt.Errorf("uploader: %s: %w", pathesc.Escape(n.path), err)
 }
 
 // sourceProblem records a source error: a vanished entry is skipped, an
 // unreadable one failed. Either way it is left out of its directory.
-func (r *run) sourceProblem(n *node, err error) error {
+func (b *build) sourceProblem(n *node, err error) error {
 	kind := ProblemFailed
 	if vanished(err) {
 		kind = ProblemSkipped
 	}
-	r.problem(n, kind, reason(err))
+	b.problem(n, kind, reason(err))
 	n.omit = true
 	return nil
 }
 
-func (r *run) problem(n *node, kind ProblemKind, why string) {
+func (b *build) problem(n *node, kind ProblemKind, why string) {
 	p := Problem{Kind: kind, Path: pathesc.Escape(n.path), Reason: why}
-	r.stats.problem(p)
-	r.log.Warn("entry "+string(kind), "path", p.Path, "reason", why)
+	b.stats.problem(p)
+	b.log.Warn("entry "+string(kind), "path", p.Path, "reason", why)
 }
 
 // symlink uploads the link target as the content of a filenode (a LIT cap
 // when it is at most 55 bytes). Its metadata has no mode: the original
 // tool's symlink marker.
-func (r *run) symlink(ctx context.Context, n *node) error {
-	abs := r.abs(n.path)
-	st, err := r.statAs(abs, fsmeta.TypeSymlink)
+func (b *build) symlink(ctx context.Context, n *node) error {
+	abs := b.abs(n.path)
+	st, err := b.statAs(abs, fsmeta.TypeSymlink)
 	if err != nil {
-		return r.sourceProblem(n, err)
+		return b.sourceProblem(n, err)
 	}
-	target, err := r.fs.readlink(abs)
+	target, err := b.fs.readlink(abs)
 	if err != nil {
-		return r.sourceProblem(n, &sourceError{fmt.Errorf("readlink: %w", err)})
+		return b.sourceProblem(n, &sourceError{fmt.Errorf("readlink: %w", err)})
 	}
 	m := n.meta
 	m.MtimeNs = st.Mtim.Nano()
 	n.edge = treeformat.Edge{Meta: m, Hardlink: n.hardlink}
 	if len(target) <= maxLIT {
-		n.cap = r.grid.LIT([]byte(target))
-		r.stats.filesLIT.Add(1)
+		n.cap = b.grid.LIT([]byte(target))
+		b.stats.filesLIT.Add(1)
 		return nil
 	}
-	key := symlinkKey(r.opts.SourcePattern, n.path, target)
-	obj, ok, err := r.reuse(ctx, key)
+	key := symlinkKey(b.opts.SourcePattern, n.path, target)
+	obj, ok, err := b.reuse(ctx, key)
 	if err != nil {
 		return err
 	}
 	if ok {
 		n.cap = obj.Cap
-		r.stats.filesReused.Add(1)
+		b.stats.filesReused.Add(1)
 		return nil
 	}
-	open := func() (io.ReadCloser, error) { return io.NopCloser(&stringReader{s: target, stats: r.stats}), nil }
-	release, err := r.flights.acquire(ctx, symlinkContentID(target))
+	open := func() (io.ReadCloser, error) { return io.NopCloser(&stringReader{s: target, stats: b.stats}), nil }
+	release, err := b.flights.acquire(ctx, symlinkContentID(target))
 	if err != nil {
 		return err
 	}
-	n.cap, err = r.grid.PutFile(ctx, open, int64(len(target)))
+	n.cap, err = b.grid.PutFile(ctx, open, int64(len(target)))
 	release()
 	if err != nil {
 		return fmt.Errorf("uploader: %s: upload symlink target: %w", pathesc.Escape(n.path), err)
 	}
-	r.stats.filesUploaded.Add(1)
-	return r.record(key, Object{Cap: n.cap}, false)
+	b.stats.filesUploaded.Add(1)
+	return b.record(key, Object{Cap: n.cap}, false)
 }
 
 // special records a FIFO, socket or device node: an empty LIT filenode
 // whose metadata carries the full mode (and rdev). It is never opened.
-func (r *run) special(n *node) {
-	n.cap = r.grid.LIT(nil)
+func (b *build) special(n *node) {
+	n.cap = b.grid.LIT(nil)
 	n.edge = treeformat.Edge{Meta: n.meta, Hardlink: n.hardlink}
-	r.stats.filesLIT.Add(1)
+	b.stats.filesLIT.Add(1)
 }
 
 // stringReader reads a symlink target, counting it as read and sent.

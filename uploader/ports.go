@@ -73,7 +73,8 @@ type Cache interface {
 	Use(key [32]byte, renewed bool) error
 	// Put records an object uploaded (or created) in this run.
 	Put(key [32]byte, obj Object, dir bool) error
-	// Flush commits what has been Put and Used so far. Called after each
-	// directory and at the end of a run, also an interrupted one.
+	// Flush commits what has been Put and Used so far. Called after a
+	// directory when the last call is at least 250 ms ago (flushEvery), and
+	// at the end of Run, also an interrupted one.
 	Flush() error
 }

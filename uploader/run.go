@@ -43,8 +43,9 @@ func New(grid Grid, cache Cache, opts Options) (*Uploader, error) {
 // from another goroutine while Run works (status line, SIGUSR1).
 func (u *Uploader) Stats() Stats { return u.cur.Load().snapshot(u.opts.Now()) }
 
-// run is the state of one Run.
-type run struct {
+// build is the state of one Run: the tree being built, its counters and
+// the uploads in flight.
+type build struct {
 	*Uploader
 	stats   *counters
 	log     *slog.Logger
@@ -76,7 +77,7 @@ type result struct {
 func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
 	c := &counters{start: u.opts.Now(), escape: pathesc.Escape}
 	u.cur.Store(c)
-	r := &run{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights()}
+	r := &build{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights()}
 	defer func() {
 		c.mu.Lock()
 		c.end = u.opts.Now()
@@ -145,34 +146,34 @@ func readEntries(entries Entries) (<-chan entryMsg, func()) {
 // loop is the driver: it alone owns the tree. It reads entries while
 // fewer than Window nodes are unfinished, hands ready nodes to the workers
 // and takes their results, until the wrapper is done and the stream ended.
-func (r *run) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<- *node, resCh <-chan result) error {
-	for r.wrap == nil || !r.eof {
+func (b *build) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<- *node, resCh <-chan result) error {
+	for b.wrap == nil || !b.eof {
 		var in <-chan entryMsg
-		if !r.eof && r.tree.pending < r.opts.Window {
+		if !b.eof && b.tree.pending < b.opts.Window {
 			in = entryCh
 		}
 		var out chan<- *node
-		next := r.ready.peek()
+		next := b.ready.peek()
 		if next != nil {
 			out = workCh
 		}
-		if in == nil && out == nil && r.busy == 0 {
+		if in == nil && out == nil && b.busy == 0 {
 			return errors.New("uploader: internal error: the tree is not finished but nothing is left to do")
 		}
 		select {
 		case m := <-in:
-			if err := r.entry(m); err != nil {
+			if err := b.entry(m); err != nil {
 				return err
 			}
 		case out <- next:
-			r.ready.pop()
-			r.busy++
+			b.ready.pop()
+			b.busy++
 		case res := <-resCh:
-			r.busy--
+			b.busy--
 			if res.err != nil {
 				return res.err
 			}
-			r.finished(res.n)
+			b.finished(res.n)
 		case <-ctx.Done():
 			return fmt.Errorf("uploader: %w", ctx.Err())
 		}
@@ -180,10 +181,10 @@ func (r *run) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<- *
 	return nil
 }
 
-func (r *run) entry(m entryMsg) error {
+func (b *build) entry(m entryMsg) error {
 	if m.err == io.EOF {
-		r.eof = true
-		if r.tree.root == nil {
+		b.eof = true
+		if b.tree.root == nil {
 			return errors.New("uploader: stream ended before the root entry")
 		}
 		return nil
@@ -191,46 +192,46 @@ func (r *run) entry(m entryMsg) error {
 	if m.err != nil {
 		return fmt.Errorf("uploader: read entries: %w", m.err)
 	}
-	r.stats.entries.Add(1)
-	r.stats.setCurrent(m.e.Path)
-	n, ready, err := r.tree.add(m.e)
+	b.stats.entries.Add(1)
+	b.stats.setCurrent(m.e.Path)
+	n, ready, err := b.tree.add(m.e)
 	if err != nil {
 		return fmt.Errorf("uploader: %w", err)
 	}
-	r.stats.peakPending = max(r.stats.peakPending, r.tree.pending)
+	b.stats.peakPending = max(b.stats.peakPending, b.tree.pending)
 	if ready {
-		r.ready.push(n)
+		b.ready.push(n)
 	}
 	return nil
 }
 
-func (r *run) finished(n *node) {
+func (b *build) finished(n *node) {
 	if n.kind == kindWrapper {
-		r.wrap = n
+		b.wrap = n
 	}
-	if next := r.tree.done(n); next != nil {
-		r.ready.push(next)
+	if next := b.tree.done(n); next != nil {
+		b.ready.push(next)
 	}
 }
 
 // process does the work of one node in a worker. Problems with one source
 // entry are recorded and return nil; the error it returns ends the run.
-func (r *run) process(ctx context.Context, n *node) error {
+func (b *build) process(ctx context.Context, n *node) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	switch n.kind {
 	case kindFile:
-		return r.file(ctx, n)
+		return b.file(ctx, n)
 	case kindSymlink:
-		return r.symlink(ctx, n)
+		return b.symlink(ctx, n)
 	case kindSpecial:
-		r.special(n)
+		b.special(n)
 		return nil
 	case kindDir:
-		return r.mkdir(ctx, n)
+		return b.mkdir(ctx, n)
 	default:
-		return r.wrapper(ctx, n)
+		return b.wrapper(ctx, n)
 	}
 }
 

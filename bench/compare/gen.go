@@ -276,7 +276,7 @@ func genLarge(root string, size int64, seed uint64) (tree, error) {
 	return b.finish()
 }
 
-// genBig writes one compressible text file of size bytes (SPEC 10.5: the
+// genBig writes one compressible text file of size bytes (bench/results.md: the
 // memory check uses a file xz really works on).
 func genBig(root string, size int64, seed uint64) (tree, error) {
 	b, err := newBuilder(root)

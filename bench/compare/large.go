@@ -85,7 +85,7 @@ func (b *bench) largeRun(ctx context.Context, tool string, rep int, t tree) (res
 	return b.curlPut(ctx, t.absPaths(), 2)
 }
 
-// bigFigs: one compressible file of 2 GiB through this tool (SPEC 10.5:
+// bigFigs: one compressible file of 2 GiB through this tool (bench/results.md:
 // memory must not grow with file size while xz runs).
 type bigFigs struct {
 	bytes     int64

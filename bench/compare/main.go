@@ -1,5 +1,5 @@
 // Command compare benchmarks lafs-backup against `tahoe backup` on one
-// real loopback grid (SPEC §9, §10.6; issue 8): generated trees, a counting
+// real loopback grid (bench/README.md, results in bench/results.md): generated trees, a counting
 // proxy in front of the gateway, both tools and plain curl in the same run.
 // It prints a Markdown table and, with -results, writes it into a file.
 // Run it through bench/run, which builds the binaries first.

@@ -14,7 +14,7 @@ import (
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
 
-// TestBackupRestoresWithoutThisTool is SPEC 8's independent restore: the
+// TestBackupRestoresWithoutThisTool is the independent restore docs/metadata.md promises: the
 // tree is fetched with the tahoe CLI alone (`tahoe cp -r`), files whose
 // edge says enc: xz go through the system's `xz -d`, and every file and
 // symlink target must equal the source byte for byte.

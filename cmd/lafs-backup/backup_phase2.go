@@ -14,8 +14,8 @@ import (
 	"github.com/lafs-backup/lafs-backup/uploader"
 )
 
-// backupRun is one backup after the lock is taken and the grid accepted.
-type backupRun struct {
+// lockedBackup is one backup after the lock is taken and the grid accepted.
+type lockedBackup struct {
 	e         *env
 	o         backupOptions
 	db        *entrycache.DB
@@ -30,7 +30,7 @@ type backupRun struct {
 	survey  queue.Survey
 }
 
-func (b *backupRun) do(ctx context.Context) error {
+func (b *lockedBackup) do(ctx context.Context) error {
 	cfg := b.e.Config
 	run, resumed, err := b.db.BeginRun(ctx, cfg.Source.Path, cfg.Operation.TryResume)
 	if err != nil {
@@ -51,8 +51,8 @@ func (b *backupRun) do(ctx context.Context) error {
 }
 
 // phaseOne writes the queue unless one may be reused: --reuse-queue, or
-// resuming an unfinished run of the same source (SPEC 10.2).
-func (b *backupRun) phaseOne(ctx context.Context) error {
+// resuming an unfinished run of the same source (docs/operations.md, Order of a run).
+func (b *lockedBackup) phaseOne(ctx context.Context) error {
 	reuse := b.o.reuseQueue.Given
 	if !reuse && b.resumed && !b.o.force {
 		ok, err := queue.Reusable(b.queuePath, b.source)
@@ -67,7 +67,7 @@ func (b *backupRun) phaseOne(ctx context.Context) error {
 	return err
 }
 
-func (b *backupRun) phaseTwo(ctx context.Context) (string, uploader.Stats, error) {
+func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, error) {
 	cfg := b.e.Config
 	opts, err := uploaderOptions(cfg, b.e, b.source, backupName(b.source), b.o.jobs)
 	if err != nil {
@@ -117,7 +117,7 @@ func (b *backupRun) phaseTwo(ctx context.Context) (string, uploader.Stats, error
 // finish records the backup, delivers the cap to every configured
 // destination and prints the summary. A failed destination makes the run
 // partial (exit 3), never loses the cap: it is in the backups table.
-func (b *backupRun) finish(ctx context.Context, rootCap string, st uploader.Stats) error {
+func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.Stats) error {
 	cfg := b.e.Config
 	status := entrycache.StatusOK
 	partial := st.Incomplete() || b.qstats.Errors > 0
@@ -150,7 +150,7 @@ func (b *backupRun) finish(ctx context.Context, rootCap string, st uploader.Stat
 
 // deliver prints the cap, appends it to append_to_file and links it into
 // append_to_lafs_dir. Every destination is tried; errors are joined.
-func (b *backupRun) deliver(ctx context.Context, rec entrycache.Backup, at time.Time) error {
+func (b *lockedBackup) deliver(ctx context.Context, rec entrycache.Backup, at time.Time) error {
 	res := b.e.Config.Destination.Result
 	if res.PrintToStdout && !b.e.JSON {
 		fmt.Fprintln(b.e.Stdout, rec.Cap)
@@ -172,7 +172,7 @@ func (b *backupRun) deliver(ctx context.Context, rec entrycache.Backup, at time.
 	return errors.Join(errs...)
 }
 
-func (b *backupRun) link(ctx context.Context, dirSpec, name, rootCap string) error {
+func (b *lockedBackup) link(ctx context.Context, dirSpec, name, rootCap string) error {
 	dir, err := resolveDirSpec(ctx, b.client, dirSpec)
 	if err != nil {
 		return err

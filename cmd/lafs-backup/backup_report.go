@@ -70,7 +70,7 @@ type backupSummary struct {
 	Seconds       float64  `json:"seconds"`
 }
 
-func (b *backupRun) summary(rootCap string, st uploader.Stats, resultErrs []string) backupSummary {
+func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []string) backupSummary {
 	s := backupSummary{
 		Cap: rootCap, Name: backupName(b.source), Source: b.source, Generation: b.cur.Generation, Resumed: b.resumed,
 		Entries: st.Entries, FilesUploaded: st.FilesUploaded, FilesReused: st.FilesReused, FilesLIT: st.FilesLIT,

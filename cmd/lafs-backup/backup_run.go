@@ -52,7 +52,7 @@ func runBackup(ctx context.Context, e *env, o backupOptions) error {
 	if err != nil {
 		return err
 	}
-	b := &backupRun{e: e, o: o, db: db, client: client, source: source, queuePath: queuePath}
+	b := &lockedBackup{e: e, o: o, db: db, client: client, source: source, queuePath: queuePath}
 	return b.do(ctx)
 }
 
@@ -104,7 +104,7 @@ func absPath(p string) string {
 }
 
 // checkGrid refuses a gateway none of whose connected storage servers the
-// cache has seen before (SPEC 10.2), unless accepted.
+// cache has seen before (docs/operations.md, Grid identity), unless accepted.
 func checkGrid(ctx context.Context, c *lafsapi.Client, db *entrycache.DB, accept bool) error {
 	st, err := c.NodeStatus(ctx)
 	if err != nil {

@@ -617,8 +617,8 @@ func TestBackupSurvivesGridFaults(t *testing.T) {
 		out := ""
 		if err := cmd.Wait(); err != nil {
 			// A gateway that has just restarted may answer 500 before it
-			// reconnects to its storage servers; SPEC 8 asks for a clear
-			// error then, and success on rerun.
+			// reconnects to its storage servers; the run must fail with a
+			// clear error then, and succeed on rerun (docs/operations.md).
 			if !strings.Contains(stderr.String(), "HTTP 500") {
 				t.Fatalf("backup across %s failed without a clear error: %v\n%s", fault.name, err, stderr.String())
 			}

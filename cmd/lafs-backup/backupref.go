@@ -20,7 +20,7 @@ type backupRef struct {
 	Backup *entrycache.Backup // its backups row, when the entry cache knows it
 }
 
-// resolveBackup turns a BACKUP argument (SPEC 10.3) into a root cap:
+// resolveBackup turns a BACKUP argument (docs/restore.md) into a root cap:
 // "URI:..." is a cap (with a warning: argv is readable by local users),
 // "-" reads the cap from stdin, "@FILE" from a file, "gen:N" is a
 // generation and anything else a backup name, meaning its newest

@@ -9,7 +9,7 @@ import (
 	"github.com/lafs-backup/lafs-backup/config"
 )
 
-// Exit codes: the one place they are defined (SPEC 10.4). Commands return
+// Exit codes: the one place they are defined (docs/cli.md, Exit codes). Commands return
 // errors; exitCode maps them here.
 const (
 	exitOK            = 0   // success
