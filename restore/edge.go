@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
@@ -66,9 +67,9 @@ func checkName(name string) error {
 	case name == "." || name == "..":
 		return fmt.Errorf("refused: name %q", name)
 	case strings.ContainsRune(name, '/'):
-		return fmt.Errorf("refused: name %s contains '/'", escapePath(name))
+		return fmt.Errorf("refused: name %s contains '/'", pathesc.Escape(name))
 	case strings.ContainsRune(name, 0):
-		return fmt.Errorf("refused: name %s contains NUL", escapePath(name))
+		return fmt.Errorf("refused: name %s contains NUL", pathesc.Escape(name))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/logx"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 )
 
@@ -193,7 +194,7 @@ func (r *restorer) leaf(ctx context.Context, d *dir, e entry, rel string) {
 		r.fail(rel, err)
 	}
 	ok := r.applyMeta(d, e.name, e.meta, e.owner, rel) && err == nil
-	logx.Noise(ctx, r.o.Logger, "restored", "path", escapePath(rel), "type", e.meta.Type.String())
+	logx.Noise(ctx, r.o.Logger, "restored", "path", pathesc.Escape(rel), "type", e.meta.Type.String())
 	r.o.Progress.Entry(rel, !ok)
 }
 

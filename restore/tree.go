@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
@@ -127,16 +128,16 @@ func (t *top) descend(ctx context.Context, g Grid, subPath string) error {
 			continue
 		}
 		if !t.e.node.IsDir() {
-			return fmt.Errorf("restore: --path %s: %s is not a directory", escapePath(subPath), displayPath(t.rel))
+			return fmt.Errorf("restore: --path %s: %s is not a directory", pathesc.Escape(subPath), displayPath(t.rel))
 		}
 		e, err := lookup(t.e.node, comp)
 		if err != nil {
-			return fmt.Errorf("restore: --path %s: %w", escapePath(subPath), err)
+			return fmt.Errorf("restore: --path %s: %w", pathesc.Escape(subPath), err)
 		}
 		if e.node.IsDir() {
 			n, err := g.Info(ctx, e.node.Cap)
 			if err != nil {
-				return fmt.Errorf("restore: read %s: %w", escapePath(joinPath(t.rel, e.name)), err)
+				return fmt.Errorf("restore: read %s: %w", pathesc.Escape(joinPath(t.rel, e.name)), err)
 			}
 			e.node.Children, e.listed = n.Children, true
 		}
@@ -163,7 +164,7 @@ func lookup(dir lafsapi.Node, name string) (entry, error) {
 	if byGrid != nil {
 		return *byGrid, nil
 	}
-	return entry{}, fmt.Errorf("no entry %s", escapePath(name))
+	return entry{}, fmt.Errorf("no entry %s", pathesc.Escape(name))
 }
 
 // children decodes a directory's children, sorted by local name in
@@ -178,7 +179,7 @@ func children(dir lafsapi.Node) (good []entry, bad []badChild) {
 		case err != nil:
 			bad = append(bad, badChild{name: gn, err: err}) // e.name may be unusable
 		case seen[e.name]:
-			bad = append(bad, badChild{name: e.name, err: fmt.Errorf("refused: a second entry named %s (on the grid: %q)", escapePath(e.name), gn)})
+			bad = append(bad, badChild{name: e.name, err: fmt.Errorf("refused: a second entry named %s (on the grid: %q)", pathesc.Escape(e.name), gn)})
 		default:
 			seen[e.name] = true
 			good = append(good, e)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/logx"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 )
 
@@ -101,7 +102,7 @@ func readNames(path string) (map[string]bool, error) {
 // directories or compares content.
 func (v *verifier) compare(ctx context.Context, rel, path string, e entry) {
 	v.count(func(s *VerifyStats) { s.Entries++ })
-	logx.Noise(ctx, v.o.Logger, "verify", "path", escapePath(rel))
+	logx.Noise(ctx, v.o.Logger, "verify", "path", pathesc.Escape(rel))
 	lm, err := fsmeta.Read(path, fsmeta.Options{Xattrs: v.o.Xattrs})
 	if err != nil {
 		v.report(Difference{Path: rel, Kind: "error", Err: err})
@@ -198,7 +199,7 @@ func (v *verifier) linkTarget(ctx context.Context, rel, path string, e entry) []
 	}
 	got, err := os.Readlink(path)
 	if err != nil || got != want {
-		return []fsmeta.Difference{{Field: "target", A: escapePath(want), B: escapePath(got)}}
+		return []fsmeta.Difference{{Field: "target", A: pathesc.Escape(want), B: pathesc.Escape(got)}}
 	}
 	return nil
 }
@@ -219,7 +220,7 @@ func (v *verifier) hardlink(rel, path string, e entry) []fsmeta.Difference {
 	if err1 == nil && err2 == nil && a.Dev == b.Dev && a.Ino == b.Ino {
 		return nil
 	}
-	return []fsmeta.Difference{{Field: "hardlink", A: "linked to " + escapePath(first), B: "not linked"}}
+	return []fsmeta.Difference{{Field: "hardlink", A: "linked to " + pathesc.Escape(first), B: "not linked"}}
 }
 
 func (v *verifier) sampled() bool {
