@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -89,12 +90,7 @@ func (s *selector) tagged(abs string, ents []DirEntry) bool {
 	}
 	t := fsmeta.Type(0)
 	if ents != nil {
-		i := -1
-		for j, e := range ents {
-			if e.Name == cacheDirTagName {
-				i = j
-			}
-		}
+		i := slices.IndexFunc(ents, func(e DirEntry) bool { return e.Name == cacheDirTagName })
 		if i < 0 {
 			return false
 		}
