@@ -125,9 +125,7 @@ type Excluder struct {
 // matched against prefix/rel, as the walk saw the path from the source root.
 func (s Selection) Excluder(dir, prefix string) *Excluder {
 	x := &Excluder{sel: newSelector(s, OS{}), root: realPath(dir), prefix: prefix}
-	if m, err := x.sel.fs.Read(x.root, fsmeta.Options{}); err == nil {
-		x.rootDev = m.Dev
-	}
+	x.rootDev = x.devOf(x.root)
 	return x
 }
 
