@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Share is one immutable share as a storage node keeps it.
@@ -17,6 +18,9 @@ type Share struct {
 	Num    int    // share number
 	Data   []byte // the share data, without the container header and leases
 	Leases int    // lease records after the data
+	// Expires is each lease's expiry (the record's last field, Unix
+	// seconds), in file order.
+	Expires []time.Time
 }
 
 // leaseSize is one lease record of an immutable share file
@@ -74,7 +78,11 @@ func readShare(path string) (Share, error) {
 	if end < 12 {
 		return Share{}, fmt.Errorf("testgrid: %s: %d leases do not fit", path, leases)
 	}
-	return Share{Data: b[12:end], Leases: leases}, nil
+	sh := Share{Data: b[12:end], Leases: leases}
+	for rec := end; rec < len(b); rec += leaseSize {
+		sh.Expires = append(sh.Expires, time.Unix(int64(binary.BigEndian.Uint32(b[rec+leaseSize-4:])), 0))
+	}
+	return sh, nil
 }
 
 // Encoding is the grid's shares.needed, shares.happy and shares.total.
