@@ -30,15 +30,38 @@ type hookFS struct {
 	vanish    string // ... this file is deleted
 }
 
-func (h hookFS) ReadDir(p string) ([]DirEntry, error) {
-	if p == h.denied {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+func (h hookFS) OpenDir(p string) (Dir, error) {
+	d, err := h.OS.OpenDir(p)
+	if err != nil {
+		return nil, err
 	}
-	ents, err := h.OS.ReadDir(p)
-	if err == nil && p == h.vanishDir {
-		os.Remove(h.vanish)
+	return &hookDir{Dir: d, h: h, path: p}, nil
+}
+
+// hookDir is a real open directory that applies its hookFS's hooks.
+type hookDir struct {
+	Dir
+	h    hookFS
+	path string
+}
+
+func (d *hookDir) List() ([]DirEntry, error) {
+	if d.path == d.h.denied {
+		return nil, &fs.PathError{Op: "open", Path: d.path, Err: syscall.EACCES}
+	}
+	ents, err := d.Dir.List()
+	if err == nil && d.path == d.h.vanishDir {
+		os.Remove(d.h.vanish)
 	}
 	return ents, err
+}
+
+func (d *hookDir) OpenDir(name string) (Dir, error) {
+	c, err := d.Dir.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	return &hookDir{Dir: c, h: d.h, path: joinAbs(d.path, name)}, nil
 }
 
 // awkwardTree makes a tree of odd names and file types under dir and
@@ -252,5 +275,57 @@ func TestWalkRealSourceSymlink(t *testing.T) {
 	}
 	if ok, err := Reusable(qpath, snap); ok || !errors.Is(err, ErrOtherSource) {
 		t.Errorf("Reusable for another source: %v %v", ok, err)
+	}
+}
+
+// TestWalkRealPathMax: entries whose path would pass PATH_MAX are
+// reported (ENAMETOOLONG) and left out, as before the walk read relative
+// to directory descriptors: phase two opens files by path.
+func TestWalkRealPathMax(t *testing.T) {
+	dir := t.TempDir()
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.Repeat("n", 100)
+	depth, rel := 0, len(dir)
+	for ; rel+1+len(name) <= unix.PathMax-100; rel += 1 + len(name) {
+		if err := unix.Mkdirat(fd, name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		unix.Close(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, depth = next, depth+1
+	}
+	// In the deepest directory (rel bytes), a name of n bytes makes a
+	// path of rel+1+n: the longest that fits is PathMax-1 bytes.
+	long := unix.PathMax - rel - 1
+	fits, tooLong := strings.Repeat("x", long-1), strings.Repeat("y", long)
+	for _, f := range []string{fits, tooLong} {
+		ffd, err := unix.Openat(fd, f, unix.O_CREAT|unix.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(ffd)
+	}
+	unix.Close(fd)
+	qpath := filepath.Join(t.TempDir(), "q")
+	st, err := WriteFile(context.Background(), qpath, dir, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deepest := strings.Repeat(name+"/", depth)
+	if st.Errors != 1 || len(st.Failures) != 1 || !errors.Is(st.Failures[0].Err, unix.ENAMETOOLONG) ||
+		st.Failures[0].Path != deepest+tooLong {
+		t.Fatalf("errors %d, failures %v; want the long name alone, ENAMETOOLONG", st.Errors, st.Failures)
+	}
+	if want := int64(depth + 2); st.Entries != want { // the dirs, fits, the root
+		t.Fatalf("%d entries, want %d", st.Entries, want)
+	}
+	if es := readQueueFile(t, qpath); es[0].Path != deepest+fits {
+		t.Fatalf("first entry %q, want the short name in the deepest directory", es[0].Path)
 	}
 }

@@ -38,9 +38,32 @@ func (f field) special(c byte, pos int) bool {
 
 const hexDigits = "0123456789abcdef"
 
-// appendEscaped appends the escaped form of s to b.
+// plainBytes[f][c] says that c stands for itself in field f: printable
+// ASCII but space and backslash, and not special to f (fieldPath's '#' is
+// special only at the start, which appendEscaped checks).
+var plainBytes = func() (t [fieldACL + 1][256]bool) {
+	for f := range t {
+		for c := 0x21; c < 0x7f; c++ {
+			t[f][c] = c != '\\' && !field(f).special(byte(c), 1)
+		}
+	}
+	return t
+}()
+
+// appendEscaped appends the escaped form of s to b. Runs of plain bytes,
+// nearly every path, are copied at once (the escape was a tenth of the
+// phase-one scan byte by byte).
 func appendEscaped(b []byte, s string, f field) []byte {
+	plain := &plainBytes[f]
 	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && plain[s[j]] && (j > 0 || f != fieldPath || s[0] != '#') {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			r, n := utf8.DecodeRuneInString(s[i:])

@@ -16,13 +16,26 @@ import (
 // failures. Paths are absolute. No method follows a symlink at the final
 // component.
 type FS interface {
-	// ReadDir lists the directory at path, in any order.
-	ReadDir(path string) ([]DirEntry, error)
+	// OpenDir opens the directory at path (the source root).
+	OpenDir(path string) (Dir, error)
 	// Read returns the metadata of path (fsmeta.Read).
 	Read(path string, opts fsmeta.Options) (fsmeta.Meta, error)
 	// Head returns up to n bytes from the start of the regular file at
 	// path; it must not block on a FIFO or device.
 	Head(path string, n int) ([]byte, error)
+}
+
+// Dir is an open directory: the walker reads its entries relative to it
+// and opens its subdirectories through it, so no path is resolved from
+// the root again (docs/phase-one.md). Read may be called concurrently.
+type Dir interface {
+	// List returns the directory's names, in any order.
+	List() ([]DirEntry, error)
+	// Read returns the metadata of the entry name (fsmeta.ReadAt).
+	Read(name string, opts fsmeta.Options) (fsmeta.Meta, error)
+	// OpenDir opens the subdirectory name, not following a symlink.
+	OpenDir(name string) (Dir, error)
+	Close() error
 }
 
 // DirEntry is a name in a directory with the type the listing reports
@@ -37,15 +50,26 @@ type OS struct{}
 
 var _ FS = OS{}
 
-// ReadDir opens path with O_NOFOLLOW|O_DIRECTORY and lists it.
-func (OS) ReadDir(path string) ([]DirEntry, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// OpenDir opens path with O_NOFOLLOW|O_DIRECTORY.
+func (OS) OpenDir(path string) (Dir, error) {
+	fd, err := unix.Open(path, dirFlags, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
-	des, err := f.ReadDir(-1)
+	return &osDir{f: os.NewFile(uintptr(fd), path), fd: fd}, nil
+}
+
+// osDir is a directory open as a descriptor.
+type osDir struct {
+	f  *os.File
+	fd int
+}
+
+// List reads the whole listing (getdents, with d_type).
+func (d *osDir) List() ([]DirEntry, error) {
+	des, err := d.f.ReadDir(-1)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +79,22 @@ func (OS) ReadDir(path string) ([]DirEntry, error) {
 	}
 	return out, nil
 }
+
+// Read is fsmeta.ReadAt relative to the directory.
+func (d *osDir) Read(name string, opts fsmeta.Options) (fsmeta.Meta, error) {
+	return fsmeta.ReadAt(d.fd, name, opts)
+}
+
+// OpenDir opens name relative to the directory with O_NOFOLLOW|O_DIRECTORY.
+func (d *osDir) OpenDir(name string) (Dir, error) {
+	fd, err := unix.Openat(d.fd, name, dirFlags, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return &osDir{f: os.NewFile(uintptr(fd), name), fd: fd}, nil
+}
+
+func (d *osDir) Close() error { return d.f.Close() }
 
 func typeOfFileMode(m fs.FileMode) fsmeta.Type {
 	switch m.Type() {

@@ -54,6 +54,8 @@ func (f *memFS) node(rel string) *memNode {
 	return f.nodes[memRoot+"/"+rel]
 }
 
+func (f *memFS) OpenDir(p string) (Dir, error) { return openPathDir(f, p) }
+
 func (f *memFS) ReadDir(p string) ([]DirEntry, error) {
 	f.readDirCalls[p]++
 	n, ok := f.nodes[p]

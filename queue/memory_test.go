@@ -32,6 +32,8 @@ func (g *genFS) level(p string) int {
 	return strings.Count(strings.TrimPrefix(p, memRoot), "/")
 }
 
+func (g *genFS) OpenDir(p string) (Dir, error) { return openPathDir(g, p) }
+
 func (g *genFS) ReadDir(p string) ([]DirEntry, error) {
 	var out []DirEntry
 	for i := range g.width {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/logx"
@@ -69,13 +72,13 @@ type walker struct {
 	st      *Stats
 }
 
-// dir writes the entries below the directory rel (at abs), then rel itself.
-// Only errors that must stop the walk are returned.
-func (wk *walker) dir(rel, abs string, m fsmeta.Meta) error {
+// dir writes the entries below the directory rel (at abs, open as d),
+// then rel itself. Only errors that must stop the walk are returned.
+func (wk *walker) dir(rel, abs string, d Dir, m fsmeta.Meta) error {
 	if err := wk.ctx.Err(); err != nil {
 		return err
 	}
-	ents, err := wk.fs.ReadDir(abs)
+	ents, err := d.List()
 	if err != nil {
 		if rel == "" {
 			return fmt.Errorf("queue: read source root: %w", err)
@@ -85,12 +88,12 @@ func (wk *walker) dir(rel, abs string, m fsmeta.Meta) error {
 	}
 	slices.SortFunc(ents, func(a, b DirEntry) int { return strings.Compare(b.Name, a.Name) })
 	ps := wk.selectNames(rel, abs, ents)
-	wk.readAll(abs, ps)
+	wk.readAll(abs, d, ps)
 	for i := range ps {
 		if i&1023 == 1023 && wk.ctx.Err() != nil { // huge directories
 			return wk.ctx.Err()
 		}
-		if err := wk.child(rel, abs, &ps[i]); err != nil {
+		if err := wk.child(rel, abs, d, &ps[i]); err != nil {
 			return err
 		}
 	}
@@ -126,10 +129,18 @@ func (wk *walker) selectNames(rel, abs string, ents []DirEntry) []pending {
 	return ps
 }
 
-// readAll reads the metadata of ps, with a few goroutines when there are
-// many: the walk is bound by lstat/listxattr latency, not CPU.
-func (wk *walker) readAll(abs string, ps []pending) {
-	read := func(p *pending) { p.m, p.err = wk.fs.Read(joinAbs(abs, p.name), wk.meta) }
+// readAll reads the metadata of ps relative to their directory d, with a
+// few goroutines when there are many: the walk is bound by
+// fstatat/listxattrat latency, not CPU. A path longer than PATH_MAX is an
+// error, as phase two could not open it (docs/phase-one.md).
+func (wk *walker) readAll(abs string, d Dir, ps []pending) {
+	read := func(p *pending) {
+		if len(abs)+1+len(p.name) >= unix.PathMax {
+			p.err = &fs.PathError{Op: "lstat", Path: p.name, Err: unix.ENAMETOOLONG}
+			return
+		}
+		p.m, p.err = d.Read(p.name, wk.meta)
+	}
 	workers := min(wk.workers, len(ps)/8)
 	if workers <= 1 {
 		for i := range ps {
@@ -149,8 +160,8 @@ func (wk *walker) readAll(abs string, ps []pending) {
 	wg.Wait()
 }
 
-// child records one name of a directory whose metadata was read.
-func (wk *walker) child(dirRel, dirAbs string, p *pending) error {
+// child records one name of the directory d whose metadata was read.
+func (wk *walker) child(dirRel, dirAbs string, d Dir, p *pending) error {
 	rel := join(dirRel, p.name)
 	if p.err != nil {
 		wk.fail(rel, p.err)
@@ -167,7 +178,7 @@ func (wk *walker) child(dirRel, dirAbs string, p *pending) error {
 			wk.log.Info("not crossing into another filesystem", "path", pathesc.Escape(rel))
 			return wk.emit(rel, m)
 		}
-		return wk.dir(rel, joinAbs(dirAbs, p.name), m)
+		return wk.subdir(rel, joinAbs(dirAbs, p.name), d, p.name, m)
 	case fsmeta.TypeFile, fsmeta.TypeSymlink:
 		return wk.emit(rel, m)
 	}
@@ -176,6 +187,18 @@ func (wk *walker) child(dirRel, dirAbs string, p *pending) error {
 		return nil
 	}
 	return wk.emit(rel, m)
+}
+
+// subdir opens the directory name of parent and walks it; one that
+// cannot be opened is reported and left out.
+func (wk *walker) subdir(rel, abs string, parent Dir, name string, m fsmeta.Meta) error {
+	d, err := parent.OpenDir(name)
+	if err != nil {
+		wk.fail(rel, err)
+		return nil
+	}
+	defer d.Close()
+	return wk.dir(rel, abs, d, m)
 }
 
 func (wk *walker) included(rel string, isDir bool) bool {

@@ -51,7 +51,12 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 			return err
 		}
 		wk.w = w
-		if err := wk.dir("", root, rootMeta); err != nil {
+		d, err := wk.fs.OpenDir(root)
+		if err != nil {
+			return fmt.Errorf("queue: read source root: %w", err)
+		}
+		defer d.Close()
+		if err := wk.dir("", root, d, rootMeta); err != nil {
 			return err
 		}
 		if err := w.Close(); err != nil {
