@@ -83,6 +83,10 @@ type Meta struct {
 	Xattrs  map[string][]byte
 	Size    int64
 	MtimeNs int64 // unix nanoseconds
+	// CtimeNs is the inode's change time (unix nanoseconds): it moves on
+	// every change of content or metadata and cannot be set by a user.
+	// 0 means unknown (a queue of format version 1).
+	CtimeNs int64
 	Dev     uint64
 	Ino     uint64
 	Nlink   uint64
@@ -106,6 +110,7 @@ func FromStat(st *unix.Stat_t) Meta {
 		Mode:    st.Mode,
 		Size:    st.Size,
 		MtimeNs: st.Mtim.Nano(),
+		CtimeNs: st.Ctim.Nano(),
 		Dev:     uint64(st.Dev), //nolint:unconvert // differs per arch
 		Ino:     st.Ino,
 		Nlink:   uint64(st.Nlink), //nolint:unconvert // uint32 on arm64

@@ -10,8 +10,12 @@ import (
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
-// Version is the queue format version this package writes and reads.
-const Version = 1
+// Version is the queue format version this package writes. It reads
+// MinVersion to Version (docs/queue-format.md).
+const (
+	Version    = 2
+	MinVersion = 1
+)
 
 const (
 	magic      = "#lafs-backup-queue"

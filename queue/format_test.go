@@ -32,7 +32,7 @@ func meta(t fsmeta.Type, perm uint32) fsmeta.Meta {
 		fsmeta.TypeBlockDev: 0o60000,
 	}
 	return fsmeta.Meta{Type: t, Mode: modeBits[t] | perm, Size: 42, MtimeNs: 1763607600123456789,
-		Dev: 2049, Ino: 100, Nlink: 1}
+		CtimeNs: 1763607601987654321, Dev: 2049, Ino: 100, Nlink: 1}
 }
 
 // goldenEntries covers every field and every escape of the format.
@@ -174,6 +174,26 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestReadsVersion1: a queue written before ctime_ns existed is still
+// read, with CtimeNs 0 (unknown).
+func TestReadsVersion1(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "golden-v1.queue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, es, err := readAll(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := goldenEntries()
+	for i := range want {
+		want[i].CtimeNs = 0
+	}
+	if h.Version != 1 || !reflect.DeepEqual(normalize(es), normalize(want)) {
+		t.Errorf("version %d, entries %+v; want version 1, %+v", h.Version, es, want)
+	}
+}
+
 // Every proper prefix of a queue is refused as incomplete, never read as
 // a shorter valid queue.
 func TestTruncatedRefused(t *testing.T) {
@@ -205,8 +225,8 @@ func TestReaderRefuses(t *testing.T) {
 	hdr := "#lafs-backup-queue 1 started=2026-01-01T00:00:00Z source=/x\n"
 	cases := map[string]string{
 		"no header":        "a 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",
-		"future version":   "#lafs-backup-queue 2 started=2026-01-01T00:00:00Z source=/x\n",
-		"header no source": "#lafs-backup-queue 1 started=2026-01-01T00:00:00Z\n",
+		"future version":   "#lafs-backup-queue 3 started=2026-01-01T00:00:00Z source=/x\n",
+		"header no source": "#lafs-backup-queue 2 started=2026-01-01T00:00:00Z\n",
 		"unknown field":    hdr + " 0:0:40755 type=dir size=0 mtime_ns=0 dev=0 ino=0 nlink=1 colour=red\n",
 		"missing field":    hdr + " 0:0:40755 type=dir size=0 mtime_ns=0 dev=0 ino=0\n",
 		"type mismatch":    hdr + " 0:0:40755 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n",

@@ -27,6 +27,7 @@ const (
 	kIno
 	kNlink
 	kRdev
+	kCtime
 	kRequired = kType | kSize | kMtime | kDev | kIno | kNlink
 )
 
@@ -141,6 +142,9 @@ func parseField(k, v string, m *fsmeta.Meta) (int, error) {
 	case "mtime_ns":
 		m.MtimeNs, err = strconv.ParseInt(v, 10, 64)
 		bit = kMtime
+	case "ctime_ns":
+		m.CtimeNs, err = strconv.ParseInt(v, 10, 64)
+		bit = kCtime
 	case "dev":
 		m.Dev, err = strconv.ParseUint(v, 10, 64)
 		bit = kDev

@@ -188,8 +188,8 @@ func parseHeader(s string) (Header, error) {
 		return Header{}, fmt.Errorf("%w: not a lafs-backup queue (no %q header)", ErrCorrupt, magic)
 	}
 	v, err := strconv.Atoi(fields[1])
-	if err != nil || v != Version {
-		return Header{}, fmt.Errorf("queue format version %q not supported (this program reads version %d)", fields[1], Version)
+	if err != nil || v < MinVersion || v > Version {
+		return Header{}, fmt.Errorf("queue format version %q not supported (this program reads versions %d to %d)", fields[1], MinVersion, Version)
 	}
 	h := Header{Version: v}
 	var haveSrc, haveTime bool

@@ -140,6 +140,7 @@ func appendEntry(b []byte, e *Entry) []byte {
 	b = append(b, m.Type.String()...)
 	b = appendNum(b, " size=", m.Size)
 	b = appendNum(b, " mtime_ns=", m.MtimeNs)
+	b = appendNum(b, " ctime_ns=", m.CtimeNs)
 	b = appendUnum(b, " dev=", m.Dev)
 	b = appendUnum(b, " ino=", m.Ino)
 	b = appendUnum(b, " nlink=", m.Nlink)
