@@ -22,6 +22,8 @@ type Batch struct {
 	mu       sync.Mutex
 	pending  map[[KeySize]byte]*change // not yet handed to a commit
 	inflight map[[KeySize]byte]*change // being committed now
+	// the same for subtree rows (subtrees.go)
+	subs, subsInflight map[[KeySize]byte]*subChange
 
 	commitMu sync.Mutex // one Commit at a time
 }
@@ -36,7 +38,7 @@ type change struct {
 
 // NewBatch starts a write batch for run.
 func (db *DB) NewBatch(run Run) *Batch {
-	return &Batch{db: db, run: run, pending: map[[KeySize]byte]*change{}}
+	return &Batch{db: db, run: run, pending: map[[KeySize]byte]*change{}, subs: map[[KeySize]byte]*subChange{}}
 }
 
 // Lookup returns the object for key as this batch will leave it: its own
@@ -140,7 +142,7 @@ func (b *Batch) entry(key [KeySize]byte) *change {
 func (b *Batch) Pending() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.pending)
+	return len(b.pending) + len(b.subs)
 }
 
 // Commit writes everything Put, Used or Renewed since the last Commit in
@@ -151,26 +153,38 @@ func (b *Batch) Commit(ctx context.Context) error {
 	b.commitMu.Lock()
 	defer b.commitMu.Unlock()
 	b.mu.Lock()
-	work := b.pending
-	b.pending = map[[KeySize]byte]*change{}
-	b.inflight = work
+	work, subs := b.pending, b.subs
+	b.pending, b.subs = map[[KeySize]byte]*change{}, map[[KeySize]byte]*subChange{}
+	b.inflight, b.subsInflight = work, subs
 	b.mu.Unlock()
-	if len(work) == 0 {
+	if len(work)+len(subs) == 0 {
 		return nil
 	}
-	err := b.db.write(ctx, func(tx *sql.Tx) error { return writeChanges(ctx, tx, b.run.Generation, work) })
+	err := b.db.write(ctx, func(tx *sql.Tx) error {
+		if err := writeChanges(ctx, tx, b.run.Generation, work); err != nil {
+			return err
+		}
+		return writeSubtreeChanges(ctx, tx, b.run.Generation, subs)
+	})
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.inflight = nil
+	b.inflight, b.subsInflight = nil, nil
 	if err != nil {
-		for k, c := range work {
-			if _, newer := b.pending[k]; !newer {
-				b.pending[k] = c
-			}
-		}
-		return fmt.Errorf("commit cache batch of %d keys: %w", len(work), err)
+		requeue(b.pending, work)
+		requeue(b.subs, subs)
+		return fmt.Errorf("commit cache batch of %d keys: %w", len(work)+len(subs), err)
 	}
 	return nil
+}
+
+// requeue puts back what a failed commit did not write, unless a newer
+// change for the same key came meanwhile.
+func requeue[C any](pending, failed map[[KeySize]byte]*C) {
+	for k, c := range failed {
+		if _, newer := pending[k]; !newer {
+			pending[k] = c
+		}
+	}
 }
 
 func writeChanges(ctx context.Context, tx *sql.Tx, gen int64, work map[[KeySize]byte]*change) error {

@@ -65,8 +65,9 @@ func (db *DB) Lookup(ctx context.Context, key [KeySize]byte) (obj Object, ok boo
 	return obj, true, nil
 }
 
-// GenerationCount is how many cache rows a generation holds, and how many
-// recorded backups carry that generation (0 for a dangling generation).
+// GenerationCount is how many cache rows (objects and subtrees) a
+// generation holds, and how many recorded backups carry that generation
+// (0 for a dangling generation).
 type GenerationCount struct {
 	Generation int64
 	Objects    int64
@@ -77,7 +78,9 @@ type GenerationCount struct {
 func (db *DB) Generations(ctx context.Context) ([]GenerationCount, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT o.generation, o.n,
 		(SELECT count(*) FROM backups b WHERE b.generation = o.generation)
-		FROM (SELECT generation, count(*) AS n FROM objects GROUP BY generation) o
+		FROM (SELECT generation, count(*) AS n FROM
+			(SELECT generation FROM objects UNION ALL SELECT generation FROM subtrees)
+			GROUP BY generation) o
 		ORDER BY o.generation`)
 	if err != nil {
 		return nil, fmt.Errorf("count generations: %w", err)
@@ -107,9 +110,13 @@ func genList(gens []int64) string {
 	return string(b)
 }
 
-// DeleteGenerations removes exactly the cache rows whose generation is in
-// gens, that is the rows last used by those runs: rows a later run used
-// were bumped to that run's generation and survive. It also forgets the
+// DeleteGenerations removes the cache rows whose generation is in gens,
+// that is the rows last used by those runs: rows a later run used were
+// bumped to that run's generation and survive. A run that reused a whole
+// subtree bumped only its subtree row; the rows inside it carry the
+// generation that recorded it (Subtree.InnerGen), and while a subtree row
+// outside gens needs them they move to its generation instead of going
+// (keepInner, docs/cache.md). It also forgets the
 // runs of those generations that made no backup, so they stop being
 // dangling. Backups rows are not touched (see DeleteBackup). It returns the
 // number of cache rows removed.
@@ -118,12 +125,13 @@ func genList(gens []int64) string {
 func (db *DB) DeleteGenerations(ctx context.Context, gens []int64) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM objects
-			WHERE generation IN (SELECT value FROM json_each(?))`, genList(gens))
-		if err != nil {
+		if err := keepInner(ctx, tx, gens); err != nil {
 			return err
 		}
-		if n, err = res.RowsAffected(); err != nil {
+		var err error
+		n, err = execRowTables(ctx, tx, `DELETE FROM %s
+			WHERE generation IN (SELECT value FROM json_each(?))`, genList(gens))
+		if err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM runs WHERE status NOT IN ('ok', 'partial')
@@ -172,17 +180,33 @@ func (db *DB) EachCap(ctx context.Context, gens []int64, fn func(cap string, kin
 func (db *DB) MarkGenerationsRenewed(ctx context.Context, gens []int64, at time.Time) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE objects SET renewed_at = ?
+		var err error
+		n, err = execRowTables(ctx, tx, `UPDATE %s SET renewed_at = ?
 			WHERE renewed_at < ? AND generation IN (SELECT value FROM json_each(?))`,
 			at.UnixNano(), at.UnixNano(), genList(gens))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("mark generations renewed: %w", err)
+	}
+	return n, nil
+}
+
+// execRowTables runs query (with %s for the table) on objects and on
+// subtrees, the two tables of rows with a generation, and returns the
+// rows it changed in both.
+func execRowTables(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	var n int64
+	for _, table := range []string{"objects", "subtrees"} {
+		res, err := tx.ExecContext(ctx, fmt.Sprintf(query, table), args...)
+		if err != nil {
+			return 0, err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += k
 	}
 	return n, nil
 }

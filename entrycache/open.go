@@ -49,12 +49,13 @@ func (o Options) withDefaults() Options {
 // through one connection (SQLite allows one writer); reads use a separate
 // pool of query-only connections, which WAL lets run beside the writer.
 type DB struct {
-	path     string
-	w        *sql.DB
-	r        *sql.DB
-	now      func() time.Time
-	imported *ImportInfo
-	lookup   *sql.Stmt // on r: one parse per reader connection, not per lookup
+	path      string
+	w         *sql.DB
+	r         *sql.DB
+	now       func() time.Time
+	imported  *ImportInfo
+	lookup    *sql.Stmt // on r: one parse per reader connection, not per lookup
+	lookupSub *sql.Stmt // the same for subtrees
 }
 
 // ImportInfo describes an import of the original tool's database.
@@ -132,6 +133,9 @@ func openTarget(ctx context.Context, target, configured string, legacy *legacyDa
 	if db.r, err = openReaders(target, opts); err == nil {
 		db.lookup, err = db.r.PrepareContext(ctx, `SELECT `+objectColumns+` FROM objects WHERE key = ?`)
 	}
+	if err == nil {
+		db.lookupSub, err = db.r.PrepareContext(ctx, `SELECT `+subtreeColumns+` FROM subtrees WHERE key = ?`)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("entry cache %s: %w", target, err)
@@ -189,8 +193,10 @@ func busyParam(d time.Duration) string {
 // Close closes the database. Uncommitted batch contents are lost.
 func (db *DB) Close() error {
 	var errs []error
-	if db.lookup != nil {
-		errs = append(errs, db.lookup.Close())
+	for _, st := range []*sql.Stmt{db.lookup, db.lookupSub} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())

@@ -76,10 +76,27 @@ CREATE TABLE grid_servers (
 
 INSERT INTO lafs_meta (key, value) VALUES ('generation_counter', 0);
 `,
+	// 2: subtree rows (docs/cache.md, Subtrees): a directory's cap keyed
+	// by the metadata of everything below it, and the generation whose
+	// rows hold what is inside.
+	`
+CREATE TABLE subtrees (
+	id          INTEGER PRIMARY KEY,
+	key         BLOB NOT NULL UNIQUE CHECK (length(key) = 32),
+	cap         TEXT NOT NULL,
+	generation  INTEGER NOT NULL,
+	inner_gen   INTEGER NOT NULL,
+	entries     INTEGER NOT NULL DEFAULT 0,
+	recorded_at INTEGER NOT NULL,
+	renewed_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX subtrees_generation ON subtrees (generation);
+CREATE INDEX subtrees_inner_gen ON subtrees (inner_gen);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func init() {
 	if len(migrations) != SchemaVersion {
