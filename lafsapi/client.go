@@ -24,6 +24,16 @@ type Options struct {
 	// BaseDelay is the first backoff delay when Delays is empty; it doubles
 	// per retry, with jitter, up to MaxDelay. Defaults 1s and 1m.
 	BaseDelay, MaxDelay time.Duration
+	// Attempts, Delays, BaseDelay and MaxDelay are the schedule for a grid
+	// that keeps failing. A failure while the gateway answers other
+	// requests (one succeeded within AliveWindow, default 1m) is isolated:
+	// it is retried after QuickDelay (default 500ms), doubling up to the
+	// first scheduled delay and at most 10s, QuickRetries times per call
+	// (default 8; negative: none) before it counts against the schedule.
+	// See docs/lafsapi.md, Retries.
+	QuickDelay   time.Duration
+	QuickRetries int
+	AliveWindow  time.Duration
 	// IdleTimeout ends an attempt when no bytes move for this long;
 	// default 2m. Negative disables it.
 	IdleTimeout time.Duration
@@ -53,6 +63,8 @@ type Client struct {
 	opts Options
 	log  *slog.Logger
 	sem  chan struct{}
+
+	health health // last success, for the retry policy
 }
 
 // New returns a client for the gateway at gatewayURL. A trailing "/uri"
@@ -89,6 +101,15 @@ func (o *Options) setDefaults() error {
 	}
 	if o.MaxDelay <= 0 {
 		o.MaxDelay = time.Minute
+	}
+	if o.QuickDelay <= 0 {
+		o.QuickDelay = 500 * time.Millisecond
+	}
+	if o.QuickRetries == 0 {
+		o.QuickRetries = 8
+	}
+	if o.AliveWindow <= 0 {
+		o.AliveWindow = time.Minute
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Minute

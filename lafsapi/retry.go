@@ -6,21 +6,80 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
-// retryDelay is the wait before retry number n (1 = the first retry):
+// The retry policy (docs/lafsapi.md, Retries) tells two situations apart:
+//
+//   - an isolated failure: the gateway answered some request successfully
+//     within AliveWindow (or while this attempt was running). It is retried
+//     after a short backoff of its own (QuickDelay doubling, capped at
+//     maxQuickDelay), up to QuickRetries times per call, and does not use
+//     up the configured schedule;
+//   - the grid failing as a whole: no success for AliveWindow. Then the
+//     configured schedule applies (Delays, or BaseDelay doubling up to
+//     MaxDelay), Attempts in all.
+//
+// So one unlucky request in a storm costs a second or two, while a gateway
+// that is really down still gets the long waits before the run gives up.
+
+// maxQuickDelay caps the backoff of isolated failures.
+const maxQuickDelay = 10 * time.Second
+
+// health is what the client knows about the gateway as a whole.
+type health struct {
+	lastOK atomic.Int64 // unix ns of the last successful request; 0 = none yet
+}
+
+func (h *health) succeeded(now time.Time) { h.lastOK.Store(now.UnixNano()) }
+
+// alive says whether a request succeeded within window of now, or after
+// since (the start of the attempt that just failed).
+func (h *health) alive(now, since time.Time, window time.Duration) bool {
+	last := h.lastOK.Load()
+	if last == 0 {
+		return false
+	}
+	t := time.Unix(0, last)
+	return now.Sub(t) < window || t.After(since)
+}
+
+// retryDelay is the wait before scheduled retry number n (1 = the first):
 // Delays[n-1] (the last repeats) when given, else BaseDelay·2^(n-1) capped
 // at MaxDelay, with "equal jitter" (a random point in its upper half).
 func (o *Options) retryDelay(n int) time.Duration {
 	if len(o.Delays) > 0 {
 		return o.Delays[min(n-1, len(o.Delays)-1)]
 	}
-	d := o.BaseDelay
-	for i := 1; i < n && d < o.MaxDelay; i++ {
+	return jitter(doubled(o.BaseDelay, n, o.MaxDelay))
+}
+
+// quickDelay is the wait before isolated retry number n of one call:
+// QuickDelay·2^(n-1) capped at maxQuickDelay and at the first scheduled
+// delay (an isolated failure never waits longer than a grid failure
+// would), with equal jitter.
+func (o *Options) quickDelay(n int) time.Duration {
+	ceiling := maxQuickDelay
+	if len(o.Delays) > 0 {
+		ceiling = min(ceiling, o.Delays[0])
+	} else {
+		ceiling = min(ceiling, o.BaseDelay)
+	}
+	return jitter(doubled(o.QuickDelay, n, ceiling))
+}
+
+// doubled is base·2^(n-1), capped at ceiling.
+func doubled(base time.Duration, n int, ceiling time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < ceiling; i++ {
 		d *= 2
 	}
-	d = min(d, o.MaxDelay)
+	return min(d, ceiling)
+}
+
+// jitter returns a random point in the upper half of d.
+func jitter(d time.Duration) time.Duration {
 	half := d / 2
 	if half <= 0 {
 		return d
@@ -43,41 +102,74 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// budget counts the retries one call has made of each kind.
+type budget struct {
+	quick, scheduled int
+}
+
+// next decides the wait before the next attempt after a retryable
+// failure of an attempt that began at start; ok is false when the call
+// has used up its attempts.
+func (c *Client) next(b *budget, start time.Time) (d time.Duration, quick, ok bool) {
+	if c.opts.Attempts <= 1 {
+		return 0, false, false
+	}
+	if b.quick < c.opts.QuickRetries && c.health.alive(time.Now(), start, c.opts.AliveWindow) {
+		b.quick++
+		return c.opts.quickDelay(b.quick), true, true
+	}
+	if b.scheduled+1 >= c.opts.Attempts {
+		return 0, false, false
+	}
+	b.scheduled++
+	return c.opts.retryDelay(b.scheduled), false, true
+}
+
 // retry runs attempt until it succeeds, fails finally, or the attempts run
 // out. attempt reports an *Error (without Attempts) or nil.
 func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Error) error {
 	reconnected := false // an earlier attempt could not reach the gateway
+	var b budget
 	for n := 1; ; n++ {
+		start := time.Now()
 		e := attempt(n)
 		if e == nil {
+			c.health.succeeded(time.Now())
 			return nil
 		}
 		restarting := reconnected && e.Status == http.StatusInternalServerError
 		reconnected = reconnected || (e.Status == 0 && e.Err != nil)
 		e.Op, e.Attempts = op, n
 		if ctx.Err() != nil {
-			// The caller stopped: say so whatever the last attempt got
-			// (its answer may have arrived just as the caller cancelled).
-			switch {
-			case e.Status == 0 || e.Err == nil:
-				e.Err = ctx.Err()
-			case !errors.Is(e.Err, ctx.Err()):
-				e.Err = fmt.Errorf("%w; %w", e.Err, ctx.Err())
-			}
-			return e
+			return callerStopped(ctx, e)
 		}
 		// A gateway that has just restarted answers 500 (an assertion in
 		// its uploader) until it has reconnected to the storage servers:
 		// after a network error, a 500 is worth another attempt.
-		if e.final || !(retryable(e.Status, e.Err) || restarting) || n >= c.opts.Attempts {
+		if e.final || !(retryable(e.Status, e.Err) || restarting) {
 			return e
 		}
-		d := c.opts.retryDelay(n)
-		c.log.Warn("lafsapi: retrying", "op", op, "attempt", n, "of", c.opts.Attempts,
+		d, quick, ok := c.next(&b, start)
+		if !ok {
+			return e
+		}
+		c.log.Warn("lafsapi: retrying", "op", op, "attempt", n, "isolated", quick,
 			"delay", d, "err", e.Error())
 		if err := sleep(ctx, d); err != nil {
 			e.Err = err
 			return e
 		}
 	}
+}
+
+// callerStopped reports the caller's cancellation whatever the last
+// attempt got (its answer may have arrived just as the caller cancelled).
+func callerStopped(ctx context.Context, e *Error) *Error {
+	switch {
+	case e.Status == 0 || e.Err == nil:
+		e.Err = ctx.Err()
+	case !errors.Is(e.Err, ctx.Err()):
+		e.Err = fmt.Errorf("%w; %w", e.Err, ctx.Err())
+	}
+	return e
 }

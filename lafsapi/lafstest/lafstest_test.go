@@ -137,7 +137,7 @@ func TestChecksAndWalks(t *testing.T) {
 func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	s := lafstest.New(t)
-	c := s.Client(t, lafsapi.Options{Attempts: 3})
+	c := s.Client(t, lafsapi.Options{Attempts: 3, QuickRetries: -1})
 	data := bytes.Repeat([]byte("d"), 100)
 	fc := s.PutFile(data)
 	s.Fault(lafstest.Op("upload", lafsapi.Cap{}), lafstest.Replies(lafstest.Status(503, "busy"), s.Store))

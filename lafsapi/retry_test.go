@@ -1,0 +1,147 @@
+package lafsapi_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lafsapi/lafstest"
+)
+
+// stormReplies answers the first request (NodeStatus) from the store, the
+// next fails of them with 503, and every later one from the store again.
+func stormReplies(s *lafstest.Server, fails int) http.HandlerFunc {
+	r := []http.HandlerFunc{s.Store}
+	for range fails {
+		r = append(r, lafstest.Status(503, "busy"))
+	}
+	return lafstest.Replies(append(r, s.Store)...)
+}
+
+// TestIsolatedFailuresRetriedQuickly: while the gateway answers other
+// requests, a failing request is retried after short waits of its own and
+// does not use up the configured schedule (an hour here, as a storm
+// would meet [10, 60, 600] seconds), docs/lafsapi.md.
+func TestIsolatedFailuresRetriedQuickly(t *testing.T) {
+	s := lafstest.New(t)
+	s.Fault(lafstest.Any, stormReplies(s, 5))
+	c := s.Client(t, lafsapi.Options{Attempts: 2, Delays: []time.Duration{time.Hour}, QuickDelay: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.NodeStatus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadBytes(ctx, bytes.Repeat([]byte("q"), 100)); err != nil {
+		t.Fatalf("upload after 5 isolated failures: %v", err)
+	}
+	if n := len(s.Requests()); n != 7 {
+		t.Fatalf("%d requests, want 1 status + 5 failed + 1 good upload", n)
+	}
+}
+
+// TestGridFailingUsesSchedule: without any success (never, or not within
+// AliveWindow) a failure waits the configured delay.
+func TestGridFailingUsesSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		okFirst  bool
+		requests int
+	}{
+		{"no success yet", false, 1},
+		{"success too long ago", true, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := lafstest.New(t)
+			fails := lafstest.Status(503, "busy")
+			if tc.okFirst {
+				fails = stormReplies(s, 1000)
+			}
+			s.Fault(lafstest.Any, fails)
+			c := s.Client(t, lafsapi.Options{Attempts: 4, Delays: []time.Duration{time.Hour},
+				QuickDelay: time.Millisecond, AliveWindow: 20 * time.Millisecond})
+			if tc.okFirst {
+				if _, err := c.NodeStatus(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			_, err := c.UploadBytes(ctx, bytes.Repeat([]byte("q"), 100))
+			if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests()) != tc.requests {
+				t.Fatalf("err=%v requests=%d: want the hour's wait cut short by the deadline after %d",
+					err, len(s.Requests()), tc.requests)
+			}
+		})
+	}
+}
+
+// TestQuickRetriesRunOut: a request that keeps failing while others
+// succeed gets QuickRetries quick retries, then the schedule's attempts.
+func TestQuickRetriesRunOut(t *testing.T) {
+	s := lafstest.New(t)
+	s.Fault(lafstest.Any, stormReplies(s, 1000))
+	c := s.Client(t, lafsapi.Options{Attempts: 2, QuickRetries: 3, QuickDelay: time.Millisecond})
+	if _, err := c.NodeStatus(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("q"), 100))
+	var e *lafsapi.Error
+	if !errors.As(err, &e) || e.Attempts != 5 || e.Status != 503 || len(s.Requests()) != 6 {
+		t.Fatalf("err=%v requests=%d, want 1 + 3 quick + 1 scheduled attempts", err, len(s.Requests()))
+	}
+}
+
+// TestOneAttemptMeansNoRetry: Attempts 1 is no retry, even when isolated.
+func TestOneAttemptMeansNoRetry(t *testing.T) {
+	s := lafstest.New(t)
+	s.Fault(lafstest.Any, stormReplies(s, 1))
+	c := s.Client(t, lafsapi.Options{Attempts: 1, QuickDelay: time.Millisecond})
+	if _, err := c.NodeStatus(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("q"), 100)); err == nil || len(s.Requests()) != 2 {
+		t.Fatalf("err=%v requests=%d, want one failed attempt", err, len(s.Requests()))
+	}
+}
+
+// TestQuickDelayIsShort: the waits of isolated retries double from
+// QuickDelay but never exceed the first scheduled delay.
+func TestQuickDelayIsShort(t *testing.T) {
+	s := lafstest.New(t)
+	s.Fault(lafstest.Any, stormReplies(s, 6))
+	var logs bytes.Buffer
+	c := s.Client(t, lafsapi.Options{Attempts: 2, Delays: []time.Duration{40 * time.Millisecond, time.Hour},
+		QuickDelay: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
+	if _, err := c.NodeStatus(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("q"), 100)); err != nil {
+		t.Fatal(err)
+	}
+	var delays []time.Duration
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if i := strings.Index(l, " delay="); i >= 0 && strings.Contains(l, "isolated=true") {
+			d, err := time.ParseDuration(strings.Fields(l[i+7:])[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			delays = append(delays, d)
+		}
+	}
+	if len(delays) != 6 {
+		t.Fatalf("%d isolated retries logged, want 6:\n%s", len(delays), logs.String())
+	}
+	for i, d := range delays {
+		ceiling := min(10*time.Millisecond<<i, 40*time.Millisecond)
+		if d < ceiling/2 || d > ceiling {
+			t.Fatalf("isolated retry %d waited %v, want within [%v, %v]", i+1, d, ceiling/2, ceiling)
+		}
+	}
+}
