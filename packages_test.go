@@ -92,7 +92,7 @@ var rules = []rule{
 	{name: "only tests and programs use the test helpers",
 		who: func(p pkg) bool { return p.Name != "main" },
 		deny: func(d string, ours bool, _ map[string]pkg) bool {
-			return ours && under(d, "lafsapi/lafstest", "testgrid/...")
+			return ours && under(d, "lafsapi/lafstest", "testgrid/...", "internal/needs")
 		},
 		except: []string{"testgrid/..."}},
 }

@@ -1,24 +1,19 @@
 package fsmeta
 
 import (
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 // needRootTools skips a test that needs root and the given programs
 // (acl, attr and libcap2-bin packages).
 func needRootTools(t *testing.T, tools ...string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s", tool)
-		}
-	}
+	needs.Root(t, "owners, ACLs, capabilities")
+	needs.Tools(t, tools...)
 }
 
 func run(t *testing.T, name string, args ...string) string {

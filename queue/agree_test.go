@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 // needTools fails under CI (where .ci/run installs them) and skips
@@ -28,10 +30,7 @@ func needTools(t *testing.T, tools ...string) {
 	if len(missing) == 0 {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("needs %v (installed by .ci/run)", missing)
-	}
-	t.Skipf("needs %v", missing)
+	needs.Unmet(t, "needs %v (installed by .ci/run)", missing)
 }
 
 func run(t *testing.T, name string, args ...string) string {

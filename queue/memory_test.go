@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 // genFS is a generated tree, never held in memory: every directory above
@@ -67,9 +68,7 @@ func (g *genFS) Head(p string, _ int) ([]byte, error) {
 // The walk's memory follows depth × width, not the number of entries:
 // trees of 2k to 120k entries peak at about the same live heap.
 func TestWalkMemoryFlat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 120k-entry queue")
-	}
+	needs.Long(t, "building a 120k-entry queue")
 	var peaks []uint64
 	for _, depth := range []int{2, 3, 4} {
 		g := &genFS{width: 10, depth: depth}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/queue"
 	"github.com/lafs-backup/lafs-backup/restore"
@@ -23,11 +24,7 @@ import (
 // getfacl, getcap, find -printf (stat) and cmp agree independently.
 func TestBackupRestoreVerify(t *testing.T) {
 	requireRoot(t)
-	for _, tool := range []string{"setfacl", "getfacl", "setcap", "getcap", "setfattr", "cmp", "find"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	needs.Tools(t, "setfacl", "getfacl", "setcap", "getcap", "setfattr", "cmp", "find")
 	c, _ := gridClient(t)
 	base := t.TempDir()
 	src := filepath.Join(base, "snap.1")

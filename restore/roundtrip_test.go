@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/restore"
 )
@@ -123,9 +124,7 @@ func v1Wants() []want {
 
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (owners, devices, caps)")
-	}
+	needs.Root(t, "owners, devices, caps")
 }
 
 func TestRestoreV1RoundTrip(t *testing.T) {

@@ -15,7 +15,8 @@
 // with New. The tahoe binary comes from the virtualenv named by
 // LAFS_TAHOE_VENV (default: .tahoe-venv at the repository root), made by
 // scripts/tahoe-venv. When it is missing, tests skip with one line saying
-// so, except under CI=true, where it is a failure.
+// so, except under CI=true, where it is a failure. With -short, Shared and
+// New skip the test (the quick local loop; internal/needs).
 //
 // Node directories are written directly (no `tahoe create-*`, which costs a
 // Python start-up each), and every node runs as `tahoe run` with a stdin

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
 
@@ -141,6 +142,7 @@ func TestRedactPath(t *testing.T) {
 // stopped by directory, started again in the same directory with the same
 // gateway URL.
 func TestDetachedGridRestarts(t *testing.T) {
+	needs.Long(t, "a real grid")
 	if _, err := testgrid.FindTahoe(); err != nil {
 		testgrid.Shared(t) // skips or fails with the usual message
 	}

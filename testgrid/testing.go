@@ -4,6 +4,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 var (
@@ -29,6 +31,7 @@ func Main(m *testing.M) {
 // skips the test, or fails it under CI=true.
 func Shared(t testing.TB) *Grid {
 	t.Helper()
+	needs.Long(t, "tests on a real grid")
 	sharedOnce.Do(func() {
 		shared, sharedErr = Start(Options{})
 		if shared != nil {
@@ -45,6 +48,7 @@ func Shared(t testing.TB) *Grid {
 // removed after the test; it is stopped when the test ends.
 func New(t testing.TB, opts Options) *Grid {
 	t.Helper()
+	needs.Long(t, "tests on a real grid")
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir() // registered first, so removed after Stop
 	}
@@ -62,12 +66,12 @@ func New(t testing.TB, opts Options) *Grid {
 
 // Required reports whether a missing grid is a failure (CI=true) rather
 // than a skip.
-func Required() bool { return os.Getenv("CI") == "true" }
+func Required() bool { return needs.CI() }
 
 func unavailable(t testing.TB, err error) {
 	t.Helper()
 	if Required() {
 		t.Fatalf("testgrid: real grid required under CI=true: %v", err)
 	}
-	t.Skipf("testgrid: %s", firstLine(err.Error()))
+	needs.Unmet(t, "testgrid: %s", firstLine(err.Error()))
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 // mixedTree builds a tree with one entry of every kind and returns the
@@ -17,9 +18,7 @@ import (
 // them from disk; the uploader only carries them).
 func mixedTree(t *testing.T) (string, []Entry) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for chown and mknod")
-	}
+	needs.Root(t, "chown and mknod")
 	root := t.TempDir()
 	write(t, root, "small.txt", []byte("hello, world\n"))
 	write(t, root, "big.txt", text(300<<10))
@@ -129,9 +128,7 @@ func splitAll(p string) []string {
 // unxz decodes with the real xz binary.
 func unxz(t *testing.T, data []byte) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("xz"); err != nil {
-		t.Skip("xz not installed")
-	}
+	needs.Tools(t, "xz")
 	cmd := exec.Command("xz", "-d", "-c")
 	cmd.Stdin = bytes.NewReader(data)
 	var stderr bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
 
@@ -17,15 +18,8 @@ import (
 // may not read and a directory it may not list are reported with their
 // paths, the rest is backed up, and the exit code is 3.
 func TestBackupAsNonRootSkipsWhatItCannotRead(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to switch to nobody")
-	}
-	if _, err := exec.LookPath("setpriv"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("setpriv (util-linux) is missing")
-		}
-		t.Skip("setpriv not installed")
-	}
+	needs.Root(t, "to switch to nobody")
+	needs.Tools(t, "setpriv")
 	g := testgrid.Shared(t)
 	dir, err := os.MkdirTemp("", "backup-nonroot") // t.TempDir's parent is 0700
 	if err != nil {

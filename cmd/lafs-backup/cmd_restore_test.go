@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/entrycache"
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
@@ -92,9 +93,7 @@ func newRestoreFixture(t *testing.T) restoreFixture {
 }
 
 func TestRestoreAndVerifyCommands(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (owners)")
-	}
+	needs.Root(t, "owners")
 	fx := newRestoreFixture(t)
 	capFile := filepath.Join(t.TempDir(), "cap")
 	if err := os.WriteFile(capFile, []byte(fx.cap.Secret()+"\n"), 0o600); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	lafsbackup "github.com/lafs-backup/lafs-backup"
 	"github.com/lafs-backup/lafs-backup/config"
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -260,9 +261,7 @@ func TestExitCode(t *testing.T) {
 // TestStaticBinary builds the command as CI does and checks that the result
 // has no dynamic loader and runs dump-config.
 func TestStaticBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	needs.Long(t, "building the binary")
 	bin := filepath.Join(t.TempDir(), "lafs-backup")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

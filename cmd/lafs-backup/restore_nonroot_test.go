@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
@@ -17,12 +18,9 @@ import (
 // times are restored, owners are left to the restoring user, and what
 // needs root (a device node, file capabilities) is reported with exit 3.
 func TestRestoreAsNonRoot(t *testing.T) {
-	if os.Geteuid() != 0 || testing.Short() {
-		t.Skip("needs root to switch to nobody, and builds the binary")
-	}
-	if _, err := exec.LookPath("setpriv"); err != nil {
-		t.Skip("setpriv not installed")
-	}
+	needs.Long(t, "building the binary")
+	needs.Root(t, "to switch to nobody")
+	needs.Tools(t, "setpriv")
 	g := testgrid.Shared(t)
 	c, err := lafsapi.New(g.URL(), lafsapi.Options{BaseDelay: 50 * time.Millisecond})
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/lafs-backup/lafs-backup/internal/needs"
 )
 
 // text returns n bytes of words: compressible, with repeats across blocks.
@@ -94,12 +96,7 @@ func ulikunitz(t *testing.T, z []byte) []byte {
 // xzTool runs the real xz binary on z with args and returns stdout.
 func xzTool(t *testing.T, z []byte, args ...string) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("xz"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xz is not installed (CI must have xz-utils)")
-		}
-		t.Skip("xz not installed")
-	}
+	needs.Tools(t, "xz")
 	cmd := exec.Command("xz", args...)
 	cmd.Stdin = bytes.NewReader(z)
 	var stderr bytes.Buffer
@@ -119,9 +116,7 @@ func blocksOf(t *testing.T, z []byte) (blocks, size int64) {
 	if err := os.WriteFile(f, z, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := exec.LookPath("xz"); err != nil {
-		t.Skip("xz not installed")
-	}
+	needs.Tools(t, "xz")
 	out, err := exec.Command("xz", "--list", "--robot", f).Output()
 	if err != nil {
 		t.Fatalf("xz --list: %v", err)
