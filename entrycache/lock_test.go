@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestLockExcludes(t *testing.T) {
@@ -109,4 +111,60 @@ func startHelper(t *testing.T, mode string, args ...string) (*exec.Cmd, *bufio.R
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return cmd, bufio.NewReader(stdout)
+}
+
+// LockHeld sees a lock held (by any process, this one included) without
+// taking it, and no lock once it is released or when no file exists.
+func TestLockHeld(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "cache.db")
+	held := func() bool {
+		t.Helper()
+		h, err := LockHeld(cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if held() {
+		t.Fatal("held before any lock file exists")
+	}
+	unlock, err := Lock(context.Background(), cache, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !held() {
+		t.Fatal("not held while Lock holds it")
+	}
+	// Looking did not take it: another Lock is still refused, not granted.
+	if _, err := Lock(context.Background(), cache, 0); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock after LockHeld: %v", err)
+	}
+	unlock()
+	if held() {
+		t.Fatal("held after unlock (the stale file must not count)")
+	}
+}
+
+func TestFlockIn(t *testing.T) {
+	table := `1: POSIX  ADVISORY  READ 32482 fe:00:10258594 128 128
+2: FLOCK  ADVISORY  WRITE 77 08:01:42 0 EOF
+2: -> FLOCK  ADVISORY  WRITE 78 08:01:43 0 EOF
+3: FLOCK  ADVISORY  WRITE 79 103:05:44 0 EOF
+`
+	for _, tc := range []struct {
+		maj, min uint32
+		ino      uint64
+		want     bool
+	}{
+		{8, 1, 42, true},
+		{8, 1, 43, false},          // only a waiter
+		{0xfe, 0, 10258594, false}, // a POSIX lock (SQLite's), not ours
+		{0x103, 5, 44, true},
+		{8, 2, 42, false},
+	} {
+		got, err := flockIn(strings.NewReader(table), unix.Mkdev(tc.maj, tc.min), tc.ino)
+		if err != nil || got != tc.want {
+			t.Errorf("%x:%x:%d: %v %v, want %v", tc.maj, tc.min, tc.ino, got, err, tc.want)
+		}
+	}
 }

@@ -40,6 +40,17 @@ func (b *lockedBackup) do(ctx context.Context) error {
 	if resumed {
 		b.e.Log.Warn("resuming an unfinished run", "generation", run.Generation)
 	}
+	recorded := false
+	err = b.phases(ctx, &recorded)
+	if err != nil && !recorded {
+		b.endRun(ctx, err)
+	}
+	return err
+}
+
+// phases runs both phases and records the backup; recorded says whether
+// the backups row (which finishes the run) was written.
+func (b *lockedBackup) phases(ctx context.Context, recorded *bool) error {
 	if err := b.phaseOne(ctx); err != nil {
 		return err
 	}
@@ -47,7 +58,20 @@ func (b *lockedBackup) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return b.finish(ctx, rootCap, st)
+	return b.finish(ctx, rootCap, st, recorded)
+}
+
+// endRun records the end of a run that made no backup: interrupted when
+// it was stopped (by a signal: the context), failed otherwise, so list -g
+// tells it from a live run (docs/cache.md, Runs). The run stays resumable.
+func (b *lockedBackup) endRun(ctx context.Context, cause error) {
+	status := entrycache.StatusFailed
+	if ctx.Err() != nil || isCancel(cause) {
+		status = entrycache.StatusInterrupted
+	}
+	if err := b.db.FinishRun(context.WithoutCancel(ctx), b.cur, status); err != nil {
+		b.e.Log.Warn("recording the end of the run", "status", status, "err", err)
+	}
 }
 
 // phaseOne writes the queue unless one may be reused: --reuse-queue, or
@@ -117,7 +141,7 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 // finish records the backup, delivers the cap to every configured
 // destination and prints the summary. A failed destination makes the run
 // partial (exit 3), never loses the cap: it is in the backups table.
-func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.Stats) error {
+func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.Stats, recorded *bool) error {
 	cfg := b.e.Config
 	status := entrycache.StatusOK
 	partial := st.Incomplete() || b.qstats.Errors > 0
@@ -135,6 +159,7 @@ func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.S
 	if err != nil {
 		return fmt.Errorf("recording the backup: %w", err)
 	}
+	*recorded = true
 	var failed []string
 	if err := b.deliver(ctx, rec, now); err != nil {
 		b.e.Log.Error("delivering the result", "err", err)

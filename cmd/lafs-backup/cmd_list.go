@@ -27,9 +27,10 @@ awk '{print $NF}' picks it). Only the backups table is read. The caps
 are what the command is for, so they go to stdout: keep its output private.
 
 With -g, lists the dangling generations instead: generations whose cache
-rows no backup carries, from runs that were killed, interrupted or failed
-(or are running right now: list takes no lock), with their number of cache
-rows. GEN arguments narrow the list to those generations. 'cleanup -g GEN'
+rows no backup carries, from runs that failed, were interrupted, were
+killed (a run without an end while no process holds the cache lock), or
+are running (a run without an end while a backup holds the lock; list
+looks at the lock without taking it), with their number of cache rows. GEN arguments narrow the list to those generations. 'cleanup -g GEN'
 removes them.`,
 	Setup: func(fs *flag.FlagSet) runFunc {
 		gens := fs.Bool("g", false, "list dangling generations (all, or the GEN arguments)")
@@ -142,6 +143,10 @@ func runListGenerations(ctx context.Context, e *env, want []int64) error {
 	if err != nil {
 		return err
 	}
+	live, err := entrycache.LockHeld(e.Config.Source.EntryCache.Path)
+	if err != nil {
+		return err
+	}
 	if len(want) > 0 {
 		list = slices.DeleteFunc(list, func(d danglingGen) bool { return !slices.Contains(want, d.Generation) })
 	}
@@ -150,7 +155,7 @@ func runListGenerations(ctx context.Context, e *env, want []int64) error {
 		for _, d := range list {
 			obj := map[string]any{"generation": d.Generation, "objects": d.Objects}
 			if d.Run != nil {
-				obj["run_id"], obj["source"], obj["status"] = d.Run.ID, d.Run.Source, d.Run.Status
+				obj["run_id"], obj["source"], obj["status"] = d.Run.ID, d.Run.Source, runState(d.Run.Status, live)
 				obj["started"], obj["finished"] = jsonTime(d.Run.Started), jsonTime(d.Run.Finished)
 			}
 			if err := enc.Encode(obj); err != nil {
@@ -164,11 +169,21 @@ func runListGenerations(ctx context.Context, e *env, want []int64) error {
 	for _, d := range list {
 		started, status, source := "-", "(run forgotten)", "-"
 		if d.Run != nil {
-			started, status, source = localTime(d.Run.Started), string(d.Run.Status), displayName(d.Run.Source)
+			started, status, source = localTime(d.Run.Started), runState(d.Run.Status, live), displayName(d.Run.Source)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", d.Generation, started, status, d.Objects, source)
 	}
 	return tw.Flush()
+}
+
+// runState is how list -g shows a run's status: a run without an end is
+// "running" while a process holds the cache lock (a backup runs: this one
+// or, rarely, an older one killed), and "killed" when none does.
+func runState(s entrycache.Status, live bool) string {
+	if s == entrycache.StatusRunning && !live {
+		return "killed"
+	}
+	return string(s)
 }
 
 // danglingGenerations joins the runs that made no backup with the cache
