@@ -45,6 +45,7 @@ func TestBaseDefaults(t *testing.T) {
 		{"check_mtime", c.Source.Queue.CheckMtime, true},
 		{"pick_policy", c.Source.PickPolicy, "alphasort_last"},
 		{"special_files", c.Source.SpecialFiles, "record"},
+		{"xattrs", c.Source.Xattrs, true},
 		{"print_to_stdout", c.Destination.Result.PrintToStdout, true},
 		{"link_name", c.Destination.Result.LinkName, "{name}"},
 		{"xz.enabled", c.Destination.Encoding.XZ.Enabled, true},
