@@ -30,35 +30,51 @@ var systemResolver = sync.OnceValue(func() *Resolver { return NewResolver("") })
 // MtimeNs 0 means unknown (trees written by the original tool) and leaves
 // the times alone; the access time is never set.
 //
+// Everything goes through one O_PATH|O_NOFOLLOW descriptor opened first
+// (docs/fsmeta.md, Apply): a path swapped for a symlink after the type
+// check cannot make chmod, an xattr or the times land on the link's target.
+//
 // Apply checks that path has m's type and that the ACL and caps encode
 // before it changes anything; after that it does every step it can and
 // returns the failures joined.
 func Apply(path string, m Meta, o ApplyOptions) error {
-	p, err := prepare(path, m, o)
+	t, err := openTarget(path, m.Type)
 	if err != nil {
 		return err
 	}
+	defer t.close()
+	p, err := prepare(t, m, o)
+	if err != nil {
+		return err
+	}
+	if testHookChecked != nil {
+		testHookChecked(path)
+	}
 	var errs []error
 	if o.Owner {
-		errs = append(errs, wrap("lchown", path, unix.Lchown(path, int(m.UID), int(m.GID))))
+		errs = append(errs, wrap("lchown", path, t.chown(int(m.UID), int(m.GID))))
 	}
 	if m.Type != TypeSymlink {
-		errs = append(errs, wrap("chmod", path, unix.Fchmodat(unix.AT_FDCWD, path, m.Mode&0o7777, 0)))
-		errs = append(errs, p.applyACL(path, m.Mode))
-		errs = append(errs, p.applyCaps(path))
+		errs = append(errs, wrap("chmod", path, t.chmod(m.Mode&0o7777)))
+		errs = append(errs, p.applyACL(t, m.Mode))
+		errs = append(errs, p.applyCaps(t))
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Xattrs)) {
 		if handledElsewhere(name) {
 			continue
 		}
-		errs = append(errs, wrap("set xattr "+name+" of", path, unix.Lsetxattr(path, name, m.Xattrs[name], 0)))
+		errs = append(errs, wrap("set xattr "+name+" of", path, t.setXattr(name, m.Xattrs[name])))
 	}
 	if m.MtimeNs != 0 {
 		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(m.MtimeNs)}
-		errs = append(errs, wrap("set times of", path, unix.UtimesNanoAt(unix.AT_FDCWD, path, ts, unix.AT_SYMLINK_NOFOLLOW)))
+		errs = append(errs, wrap("set times of", path, t.setTimes(ts)))
 	}
 	return errors.Join(errs...)
 }
+
+// testHookChecked, when set by a test, runs after Apply's checks and
+// before its first change (to swap the path meanwhile).
+var testHookChecked func(path string)
 
 // prepared holds what Apply computed before changing anything.
 type prepared struct {
@@ -67,18 +83,11 @@ type prepared struct {
 	isDir            bool
 }
 
-func prepare(path string, m Meta, o ApplyOptions) (*prepared, error) {
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		return nil, fmt.Errorf("fsmeta: lstat %q: %w", path, err)
-	}
-	if got := TypeOfMode(st.Mode); got != m.Type {
-		return nil, fmt.Errorf("fsmeta: apply %q: is a %v, metadata is for a %v", path, got, m.Type)
-	}
+func prepare(t *target, m Meta, o ApplyOptions) (*prepared, error) {
 	p := &prepared{present: map[string]bool{}, isDir: m.Type == TypeDir}
-	names, err := entryAt{dirfd: unix.AT_FDCWD, name: path}.listXattrs()
+	names, err := t.listXattrs()
 	if err != nil {
-		return nil, fmt.Errorf("fsmeta: list xattrs of %q: %w", path, err)
+		return nil, fmt.Errorf("fsmeta: list xattrs of %q: %w", t.path, err)
 	}
 	for _, n := range names {
 		p.present[n] = true
@@ -87,10 +96,10 @@ func prepare(path string, m Meta, o ApplyOptions) (*prepared, error) {
 		return p, nil
 	}
 	if err := p.encodeACL(m.ACL, o.Resolver); err != nil {
-		return nil, fmt.Errorf("fsmeta: ACL for %q: %w", path, err)
+		return nil, fmt.Errorf("fsmeta: ACL for %q: %w", t.path, err)
 	}
 	if p.cap, err = EncodeCaps(m.Caps); err != nil {
-		return nil, fmt.Errorf("fsmeta: caps for %q: %w", path, err)
+		return nil, fmt.Errorf("fsmeta: caps for %q: %w", t.path, err)
 	}
 	return p, nil
 }
@@ -120,43 +129,43 @@ func (p *prepared) encodeACL(acl []string, r *Resolver) error {
 // applyACL sets or removes the ACL xattrs, then puts back setuid, setgid
 // and sticky bits if setting the ACL lost any (the permission bits now
 // come from the ACL: its mask, not m's group bits, is the truth).
-func (p *prepared) applyACL(path string, mode uint32) error {
-	errs := []error{p.setOrRemove(path, aclAccessXattr, p.access)}
+func (p *prepared) applyACL(t *target, mode uint32) error {
+	errs := []error{p.setOrRemove(t, aclAccessXattr, p.access)}
 	if p.isDir {
-		errs = append(errs, p.setOrRemove(path, aclDefaultXattr, p.def))
+		errs = append(errs, p.setOrRemove(t, aclDefaultXattr, p.def))
 	}
 	if p.access == nil {
 		return errors.Join(errs...)
 	}
 	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		return errors.Join(append(errs, wrap("lstat", path, err))...)
+	if err := unix.Fstat(t.fd, &st); err != nil {
+		return errors.Join(append(errs, wrap("stat", t.path, err))...)
 	}
 	if st.Mode&0o7000 != mode&0o7000 {
 		fixed := st.Mode&0o777 | mode&0o7000
-		errs = append(errs, wrap("chmod", path, unix.Fchmodat(unix.AT_FDCWD, path, fixed, 0)))
+		errs = append(errs, wrap("chmod", t.path, t.chmod(fixed)))
 	}
 	return errors.Join(errs...)
 }
 
-func (p *prepared) applyCaps(path string) error {
-	return p.setOrRemove(path, capXattr, p.cap)
+func (p *prepared) applyCaps(t *target) error {
+	return p.setOrRemove(t, capXattr, p.cap)
 }
 
 // setOrRemove writes value to xattr name, or removes the xattr when value
 // is nil and the file has it.
-func (p *prepared) setOrRemove(path, name string, value []byte) error {
+func (p *prepared) setOrRemove(t *target, name string, value []byte) error {
 	if value != nil {
-		return wrap("set xattr "+name+" of", path, unix.Lsetxattr(path, name, value, 0))
+		return wrap("set xattr "+name+" of", t.path, t.setXattr(name, value))
 	}
 	if !p.present[name] {
 		return nil
 	}
-	err := unix.Lremovexattr(path, name)
+	err := t.removeXattr(name)
 	if errors.Is(err, unix.ENODATA) {
 		err = nil
 	}
-	return wrap("remove xattr "+name+" of", path, err)
+	return wrap("remove xattr "+name+" of", t.path, err)
 }
 
 // handledElsewhere reports xattrs Apply never sets from Meta.Xattrs.
