@@ -10,13 +10,16 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lafs-backup/lafs-backup/internal/secretfile"
 )
 
 // LockPath is the lock file of the cache at cachePath.
 func LockPath(cachePath string) string { return cachePath + ".lock" }
 
 // Lock takes the exclusive lock that serialises the commands which write a
-// cache (backup, cleanup): flock(2) on LockPath(cachePath), created 0600.
+// cache (backup, cleanup): flock(2) on LockPath(cachePath), created 0600
+// (an existing file is made 0600 too).
 // With wait == 0 it fails at once with an error wrapping ErrLocked when
 // another process holds it; with wait > 0 it retries until wait has passed;
 // with wait < 0 it retries until ctx ends. The lock dies with the process
@@ -29,7 +32,7 @@ func LockPath(cachePath string) string { return cachePath + ".lock" }
 // unlock releases the lock; calling it more than once is harmless.
 func Lock(ctx context.Context, cachePath string, wait time.Duration) (unlock func(), err error) {
 	path := LockPath(cachePath)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := secretfile.OpenFile(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("cache lock: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/lafs-backup/lafs-backup/internal/secretfile"
 )
 
 // Options configure Open. The zero value is ready to use.
@@ -144,17 +146,24 @@ func openTarget(ctx context.Context, target, configured string, legacy *legacyDa
 }
 
 // createFile creates an empty database file with mode 0600 unless it
-// exists. SQLite gives the -wal and -shm files it creates later the mode of
-// the database file, so they are 0600 too.
+// exists, and makes an existing one and its side files private (they hold
+// caps; a cache copied with cp or left by an older version may be 0644).
+// SQLite gives the -wal and -shm files it creates later the mode of the
+// database file, so they are 0600 too.
 func createFile(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, secretfile.Mode)
+	if err == nil {
+		return f.Close()
 	}
-	if err != nil {
+	if !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	return f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := secretfile.RestrictPath(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func openWriter(path string, opts Options) (*sql.DB, error) {

@@ -180,3 +180,44 @@ func TestOpenEmptyFile(t *testing.T) {
 		t.Errorf("first generation %d, want 1", r.Generation)
 	}
 }
+
+// TestOpenMakesExistingFilesPrivate: a cache (and its WAL) left 0644, by
+// an older version or a cp, is 0600 after Open, and so is an existing lock
+// file after Lock (issue 14, item 9).
+func TestOpenMakesExistingFilesPrivate(t *testing.T) {
+	db, path := tempDB(t)
+	r, _ := mustBegin(t, db, "/src", false)
+	b := db.NewBatch(r)
+	mustPut(t, b, "a", KindFile)
+	mustCommit(t, b)
+	db.Close()
+	os.WriteFile(LockPath(path), nil, 0o644)
+	files := []string{path, path + "-wal", LockPath(path)}
+	for _, p := range files {
+		if _, err := os.Stat(p); err != nil {
+			os.WriteFile(p, nil, 0o644) // SQLite may have removed the WAL on close
+		}
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	unlock, err := Lock(context.Background(), path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, p := range files {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := st.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %o after open, want 600", filepath.Base(p), perm)
+		}
+	}
+}

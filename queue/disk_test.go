@@ -120,6 +120,16 @@ func TestWalkRealTree(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("queue mode %v, %v", fi.Mode(), err)
 	}
+	// A queue left 0644 (reused with --reuse-queue) is made 0600 by Open.
+	os.Chmod(qpath, 0o644)
+	if r, err := Open(qpath); err != nil {
+		t.Fatal(err)
+	} else {
+		r.Close()
+	}
+	if fi, _ := os.Stat(qpath); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("queue mode %v after Open, want 0600", fi.Mode())
+	}
 	es := readQueueFile(t, qpath)
 	got := map[string]Entry{}
 	for _, e := range es {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
+	"github.com/lafs-backup/lafs-backup/internal/secretfile"
 )
 
 // maxLine bounds one line (an entry with many large xattrs stays far below).
@@ -56,7 +57,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 // Open opens the queue file at path and reads its header. Close the
 // Reader to close the file.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, err := secretfile.OpenFile(path, os.O_RDONLY)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}

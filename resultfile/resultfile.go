@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lafs-backup/lafs-backup/internal/secretfile"
 )
 
 // Line is one backup's record.
@@ -75,14 +77,15 @@ func parseTime(s string) time.Time {
 	return time.Time{}
 }
 
-// Append adds l to the file at path, creating it 0600.
+// Append adds l to the file at path, creating it 0600 (an existing file is
+// made 0600 too: it holds caps).
 func Append(path string, l Line) error {
 	unlock, err := lock(path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := secretfile.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return fmt.Errorf("append_to_file: %w", err)
 	}
@@ -174,7 +177,7 @@ func replace(path string, data []byte) error {
 
 // lock takes the exclusive flock on path + ".lock".
 func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := secretfile.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("append_to_file lock: %w", err)
 	}

@@ -68,6 +68,18 @@ func TestAppendCreates0600AndRewriteKeepsForeignLines(t *testing.T) {
 		t.Fatalf("mode %v, want 0600", fi.Mode().Perm())
 	}
 
+	// An existing file (and its lock) left 0644 is made 0600 by Append.
+	os.Chmod(path, 0o644)
+	os.Chmod(path+".lock", 0o644)
+	if err := Append(path, Line{Time: now, Generation: 4, Source: "/s", Cap: "URI:DIR2-CHK:c4"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + ".lock"} {
+		if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v after Append, want 0600", p, fi.Mode().Perm())
+		}
+	}
+
 	fresh := filepath.Join(t.TempDir(), "new.txt")
 	if err := Append(fresh, Line{Time: now, Generation: 1, Source: "/s", Cap: "URI:LIT:"}); err != nil {
 		t.Fatal(err)
