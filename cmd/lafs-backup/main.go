@@ -19,6 +19,7 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/config"
 	"github.com/lafs-backup/lafs-backup/internal/logx"
+	"github.com/lafs-backup/lafs-backup/lafsapi"
 )
 
 const progName = "lafs-backup"
@@ -112,17 +113,19 @@ func newEnv(g *globals, std stdio) (*env, error) {
 	return e, nil
 }
 
-// usage reports a command-line mistake (exit 2).
+// usage reports a command-line mistake (exit 2). Like every message, it
+// never shows a cap, not even one the user typed (docs/cli.md).
 func usage(std stdio, cmd, msg string) int {
 	help := progName + " --help"
 	if cmd != "" {
 		help = progName + " " + cmd + " --help"
 	}
-	fmt.Fprintf(std.err, "%s: %s\nRun '%s' for usage.\n", progName, msg, help)
+	fmt.Fprintf(std.err, "%s: %s\nRun '%s' for usage.\n", progName, lafsapi.RedactCaps(msg), help)
 	return exitUsage
 }
 
-// report prints a command's error (if any) and returns the exit code.
+// report prints a command's error (if any), caps redacted, and returns the
+// exit code.
 func report(std stdio, cmd string, err error) int {
 	code := exitCode(err)
 	var (
@@ -134,14 +137,14 @@ func report(std stdio, cmd string, err error) int {
 	case errors.As(err, &problems):
 		fmt.Fprintf(std.err, "%s: configuration problems:\n", progName)
 		for _, p := range problems {
-			fmt.Fprintf(std.err, "  %s\n", p)
+			fmt.Fprintf(std.err, "  %s\n", lafsapi.RedactCaps(p.String()))
 		}
 	case errors.As(err, &ue):
 		return usage(std, cmd, ue.msg)
 	case isCancel(err):
 		fmt.Fprintf(std.err, "%s: %s: stopped\n", progName, cmd)
 	default:
-		fmt.Fprintf(std.err, "%s: %s: %s\n", progName, cmd, strings.TrimSpace(err.Error()))
+		fmt.Fprintf(std.err, "%s: %s: %s\n", progName, cmd, lafsapi.RedactCaps(strings.TrimSpace(err.Error())))
 	}
 	return code
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,5 +282,29 @@ func TestStaticBinary(t *testing.T) {
 	out, err := exec.Command(bin, "dump-config").Output()
 	if err != nil || !bytes.Equal(out, lafsbackup.BaseConfig) {
 		t.Errorf("dump-config from the binary: %v", err)
+	}
+}
+
+// TestMessagesRedactCaps: a cap never reaches stderr, not in a usage
+// error that quotes an argument, not in a configuration problem, not in
+// the top-level error report (issue 14, item 9).
+func TestMessagesRedactCaps(t *testing.T) {
+	const key = "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	dircap := "URI:DIR2:" + key + ":" + strings.Repeat("b", 52)
+	bad := writeFile(t, "caps.yaml", "destination:\n  result:\n    append_to_lafs_dir: "+dircap+"\n  url: "+dircap+"\n")
+	for _, args := range [][]string{
+		{"list", dircap},
+		{"-c", bad, "dump-config"},
+		{"frobnicate-" + dircap},
+	} {
+		code, _, errs := runMain(t, args...)
+		if code != exitUsage || errs == "" || strings.Contains(errs, key) {
+			t.Errorf("%.20q...: exit %d, stderr shows the cap or nothing:\n%s", args, code, errs)
+		}
+	}
+	var errb bytes.Buffer
+	code := report(stdio{out: io.Discard, err: &errb}, "backup", fmt.Errorf("linking %s failed", dircap))
+	if code != exitFatal || strings.Contains(errb.String(), key) || !strings.Contains(errb.String(), "linking") {
+		t.Errorf("report: exit %d, %q", code, errb.String())
 	}
 }
