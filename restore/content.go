@@ -35,18 +35,29 @@ func openContent(ctx context.Context, g Grid, e entry) (io.ReadCloser, error) {
 		return rc, nil
 	}
 	// The reader allocates the dictionary the stream asks for; start from
-	// the smallest so small files stay cheap.
-	xr, err := xz.ReaderConfig{DictCap: 4096}.NewReader(bufio.NewReaderSize(rc, 64<<10))
+	// the smallest so small files stay cheap, and let the guard refuse a
+	// stream that asks for more than the file can need (docs/restore.md).
+	guarded := guardXZ(rc, dictLimit(e.size))
+	xr, err := xz.ReaderConfig{DictCap: 4096}.NewReader(bufio.NewReaderSize(guarded, 64<<10))
 	if err != nil {
+		guarded.Close()
 		rc.Close()
 		return nil, fmt.Errorf("xz: %w", err)
 	}
-	return readCloser{xr, rc}, nil
+	return readCloser{xr, []io.Closer{guarded, rc}}, nil
 }
 
 type readCloser struct {
 	io.Reader
-	io.Closer
+	closers []io.Closer
+}
+
+func (r readCloser) Close() error {
+	var errs []error
+	for _, c := range r.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // fetchFile writes e's content to f, retrying a failed download from the
