@@ -120,6 +120,11 @@ func TestWalkRealTree(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("queue mode %v, %v", fi.Mode(), err)
 	}
+	// The trailer carries what the walk left out, for a reuse to report.
+	if sv, err := SurveyFile(qpath); err != nil || sv.Walk == nil || st.Errors == 0 ||
+		*sv.Walk != (Summary{Errors: st.Errors, Skipped: st.Skipped}) {
+		t.Fatalf("trailer summary %v (%v), want errors %d skipped %d", sv.Walk, err, st.Errors, st.Skipped)
+	}
 	// A queue left 0644 (reused with --reuse-queue) is made 0600 by Open.
 	os.Chmod(qpath, 0o644)
 	if r, err := Open(qpath); err != nil {

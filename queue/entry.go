@@ -13,9 +13,21 @@ import (
 // Version is the queue format version this package writes. It reads
 // MinVersion to Version (docs/queue-format.md).
 const (
-	Version    = 2
+	Version    = 3
 	MinVersion = 1
 )
+
+// summaryVersion is the first version whose trailer carries the walk's
+// Summary.
+const summaryVersion = 3
+
+// Summary is what the walk left out, recorded in the trailer (version 3)
+// so that a reused queue reports it as the walk did: Errors (entries that
+// could not be read: the backup is partial) and Skipped (left out by the
+// rules and options).
+type Summary struct {
+	Errors, Skipped int64
+}
 
 const (
 	magic      = "#lafs-backup-queue"

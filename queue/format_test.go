@@ -94,11 +94,20 @@ func sortQueueOrder(es []Entry) {
 
 func writeQueue(t testing.TB, h Header, es []Entry) []byte {
 	t.Helper()
+	return writeQueueSummary(t, h, es, Summary{})
+}
+
+// goldenSummary is the walk summary of the golden queue's trailer.
+var goldenSummary = Summary{Errors: 2, Skipped: 5}
+
+func writeQueueSummary(t testing.TB, h Header, es []Entry, sum Summary) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, h)
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.SetSummary(sum)
 	for _, e := range es {
 		if err := w.Write(e); err != nil {
 			t.Fatalf("Write(%q): %v", e.Path, err)
@@ -111,18 +120,28 @@ func writeQueue(t testing.TB, h Header, es []Entry) []byte {
 }
 
 func readAll(data []byte) (Header, []Entry, error) {
+	h, es, _, err := readAllSummary(data)
+	return h, es, err
+}
+
+// readAllSummary also returns the trailer's summary (nil when the queue
+// does not record one).
+func readAllSummary(data []byte) (Header, []Entry, *Summary, error) {
 	r, err := NewReader(bytes.NewReader(data))
 	if err != nil {
-		return Header{}, nil, err
+		return Header{}, nil, nil, err
 	}
 	var es []Entry
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
-			return r.Header(), es, nil
+			if s, ok := r.Summary(); ok {
+				return r.Header(), es, &s, nil
+			}
+			return r.Header(), es, nil, nil
 		}
 		if err != nil {
-			return r.Header(), es, err
+			return r.Header(), es, nil, err
 		}
 		es = append(es, e)
 	}
@@ -148,7 +167,7 @@ func normalize(es []Entry) []Entry {
 }
 
 func TestGolden(t *testing.T) {
-	data := writeQueue(t, goldenHeader, goldenEntries())
+	data := writeQueueSummary(t, goldenHeader, goldenEntries(), goldenSummary)
 	golden := filepath.Join("testdata", "golden.queue")
 	if *update {
 		if err := os.WriteFile(golden, data, 0o644); err != nil {
@@ -162,35 +181,50 @@ func TestGolden(t *testing.T) {
 	if !bytes.Equal(data, want) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", golden, data)
 	}
-	h, es, err := readAll(want)
+	h, es, sum, err := readAllSummary(want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.Source != goldenHeader.Source || !h.Started.Equal(goldenHeader.Started) || h.Version != Version {
 		t.Errorf("header = %+v, want %+v", h, goldenHeader)
 	}
+	if sum == nil || *sum != goldenSummary {
+		t.Errorf("trailer summary %v, want %+v", sum, goldenSummary)
+	}
 	if !reflect.DeepEqual(normalize(es), normalize(goldenEntries())) {
 		t.Errorf("entries read back differ:\n got %+v\nwant %+v", es, goldenEntries())
 	}
 }
 
-// TestReadsVersion1: a queue written before ctime_ns existed is still
-// read, with CtimeNs 0 (unknown).
-func TestReadsVersion1(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "golden-v1.queue"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, es, err := readAll(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := goldenEntries()
-	for i := range want {
-		want[i].CtimeNs = 0
-	}
-	if h.Version != 1 || !reflect.DeepEqual(normalize(es), normalize(want)) {
-		t.Errorf("version %d, entries %+v; want version 1, %+v", h.Version, es, want)
+// TestReadsOlderVersions: queues written before ctime_ns (version 1) and
+// before the trailer's summary (version 2) are still read; CtimeNs is 0
+// (unknown) in version 1, and neither says what the walk left out.
+func TestReadsOlderVersions(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		version int
+		ctime   bool
+	}{
+		{"golden-v1.queue", 1, false},
+		{"golden-v2.queue", 2, true},
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, es, sum, err := readAllSummary(data)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		want := goldenEntries()
+		for i := range want {
+			if !tc.ctime {
+				want[i].CtimeNs = 0
+			}
+		}
+		if h.Version != tc.version || sum != nil || !reflect.DeepEqual(normalize(es), normalize(want)) {
+			t.Errorf("%s: version %d, summary %v, entries %+v; want version %d, none, %+v", tc.file, h.Version, sum, es, tc.version, want)
+		}
 	}
 }
 

@@ -16,6 +16,9 @@ type Survey struct {
 	// Links tells whether a (dev, ino) may have two or more links inside
 	// this queue (see SurveyFile).
 	Links func(dev, ino uint64) bool
+	// Walk is what the walk left out, from the trailer; nil for a queue
+	// older than format version 3.
+	Walk *Summary
 }
 
 // SurveyFile reads the queue at path: counts, total bytes, and a test for
@@ -39,6 +42,9 @@ func SurveyFile(path string) (Survey, error) {
 	for {
 		e, err := r.Next()
 		if errors.Is(err, io.EOF) {
+			if s, ok := r.Summary(); ok {
+				sv.Walk = &s
+			}
 			break
 		}
 		if err != nil {

@@ -43,6 +43,9 @@ func TestSurveyFile(t *testing.T) {
 	if sv.Entries != 6 || sv.Files != 4 || sv.Bytes != wantBytes {
 		t.Errorf("survey %d entries, %d files, %d bytes; want 6, 4, %d", sv.Entries, sv.Files, sv.Bytes, wantBytes)
 	}
+	if sv.Walk == nil || *sv.Walk != (Summary{}) {
+		t.Errorf("survey of a clean walk: summary %v, want zero errors and skips", sv.Walk)
+	}
 	for _, tc := range []struct {
 		name string
 		want bool

@@ -32,6 +32,7 @@ type Reader struct {
 	last   string
 	err    error
 	closer io.Closer
+	sum    *Summary // from a version-3 trailer, once read
 }
 
 // NewReader reads and checks the header line of r.
@@ -83,6 +84,16 @@ func (r *Reader) Close() error {
 // Header returns the header read by NewReader.
 func (r *Reader) Header() Header { return r.h }
 
+// Summary returns what the walk left out, as the trailer records it. ok
+// is false until Next has returned io.EOF, and for queues older than
+// version 3, which do not record it.
+func (r *Reader) Summary() (s Summary, ok bool) {
+	if r.sum == nil {
+		return Summary{}, false
+	}
+	return *r.sum, true
+}
+
 // Count is the number of entries returned so far.
 func (r *Reader) Count() int64 { return r.n }
 
@@ -132,10 +143,14 @@ func (r *Reader) checkOrder(p string) error {
 
 // trailer checks the trailer line and that nothing follows it.
 func (r *Reader) trailer(line []byte) error {
-	n, sum, err := parseTrailer(string(line))
+	t, err := parseTrailer(string(line), r.h.Version)
 	if err != nil {
 		return fmt.Errorf("queue: line %d: %w", r.lineNo, err)
 	}
+	if r.h.Version >= summaryVersion {
+		r.crc.Write(line[:len(line)-8]) // up to "crc32c=": the fields are covered
+	}
+	n, sum := t.entries, t.crc
 	switch {
 	case n != r.n:
 		return fmt.Errorf("queue: %w: trailer counts %d entries, file has %d", ErrCorrupt, n, r.n)
@@ -146,6 +161,9 @@ func (r *Reader) trailer(line []byte) error {
 	}
 	if _, err := r.br.ReadByte(); err != io.EOF {
 		return fmt.Errorf("queue: %w: data after the trailer", ErrCorrupt)
+	}
+	if r.h.Version >= summaryVersion {
+		r.sum = &t.sum
 	}
 	return io.EOF
 }
@@ -214,20 +232,45 @@ func parseHeader(s string) (Header, error) {
 	return h, nil
 }
 
-func parseTrailer(s string) (int64, uint32, error) {
-	var n int64
-	var sum uint64
+// trailer is the last line's content.
+type trailer struct {
+	entries int64
+	crc     uint32
+	sum     Summary
+}
+
+// parseTrailer reads "#end entries=N crc32c=H" (versions 1 and 2) or
+// "#end entries=N errors=N skipped=N crc32c=H" (version 3), fields in
+// that order.
+func parseTrailer(s string, version int) (trailer, error) {
+	var t trailer
+	keys := []string{"entries", "crc32c"}
+	if version >= summaryVersion {
+		keys = []string{"entries", "errors", "skipped", "crc32c"}
+	}
 	fields := strings.Split(s, " ")
-	if len(fields) != 3 || fields[0] != trailerTag {
-		return 0, 0, fmt.Errorf("%w: bad trailer %q", ErrCorrupt, s)
+	if len(fields) != len(keys)+1 || fields[0] != trailerTag {
+		return t, fmt.Errorf("%w: bad trailer %q", ErrCorrupt, s)
 	}
-	cnt, ok1 := strings.CutPrefix(fields[1], "entries=")
-	crc, ok2 := strings.CutPrefix(fields[2], "crc32c=")
-	var err1, err2 error
-	n, err1 = strconv.ParseInt(cnt, 10, 64)
-	sum, err2 = strconv.ParseUint(crc, 16, 32)
-	if !ok1 || !ok2 || err1 != nil || err2 != nil || len(crc) != 8 {
-		return 0, 0, fmt.Errorf("%w: bad trailer %q", ErrCorrupt, s)
+	nums := map[string]*int64{"entries": &t.entries, "errors": &t.sum.Errors, "skipped": &t.sum.Skipped}
+	for i, k := range keys {
+		v, ok := strings.CutPrefix(fields[i+1], k+"=")
+		if !ok {
+			return t, fmt.Errorf("%w: bad trailer %q", ErrCorrupt, s)
+		}
+		if k == "crc32c" {
+			sum, err := strconv.ParseUint(v, 16, 32)
+			if err != nil || len(v) != 8 {
+				return t, fmt.Errorf("%w: bad trailer %q", ErrCorrupt, s)
+			}
+			t.crc = uint32(sum)
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return t, fmt.Errorf("%w: bad trailer %q", ErrCorrupt, s)
+		}
+		*nums[k] = n
 	}
-	return n, uint32(sum), nil
+	return t, nil
 }

@@ -26,6 +26,16 @@ func TestReusable(t *testing.T) {
 	if ok, err := Reusable(qpath, "/elsewhere"); ok || !errors.Is(err, ErrOtherSource) {
 		t.Fatalf("other source: %v %v", ok, err)
 	}
+	// A version-2 queue (no walk summary) is not reused automatically.
+	v2, err := os.ReadFile(filepath.Join("testdata", "golden-v2.queue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(dir, "old-queue")
+	os.WriteFile(old, v2, 0o600)
+	if ok, err := Reusable(old, "/srv/backups/backup 2026-11-20\n\\x"); ok || !errors.Is(err, ErrNoSummary) {
+		t.Fatalf("version-2 queue: %v %v", ok, err)
+	}
 	data, err := os.ReadFile(qpath)
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,7 @@ func writeFile(ctx context.Context, path, source string, o *BuildOptions) (Stats
 		if err := wk.dir("", root, d, rootMeta); err != nil {
 			return err
 		}
+		w.SetSummary(Summary{Errors: st.Errors, Skipped: st.Skipped})
 		if err := w.Close(); err != nil {
 			return err
 		}

@@ -30,6 +30,7 @@ type Writer struct {
 	any   bool
 	err   error
 	ended bool
+	sum   Summary
 }
 
 // NewWriter writes h's header line to w. h.Version is ignored: the
@@ -89,6 +90,9 @@ func (w *Writer) check(e Entry) error {
 	return nil
 }
 
+// SetSummary records what the walk left out, for the trailer.
+func (w *Writer) SetSummary(s Summary) { w.sum = s }
+
 // Close writes the trailer and flushes. It fails, writing no trailer, if
 // the root entry (Path "") was not written last.
 func (w *Writer) Close() error {
@@ -103,7 +107,10 @@ func (w *Writer) Close() error {
 	}
 	b := append(w.line[:0], trailerTag+" entries="...)
 	b = strconv.AppendInt(b, w.n, 10)
+	b = appendNum(b, " errors=", w.sum.Errors)
+	b = appendNum(b, " skipped=", w.sum.Skipped)
 	b = append(b, " crc32c="...)
+	w.crc.Write(b) // the checksum covers the trailer's own fields too
 	b = fmt.Appendf(b, "%08x\n", w.crc.Sum32())
 	if _, err := w.bw.Write(b); err != nil {
 		return fmt.Errorf("queue: write trailer: %w", err)

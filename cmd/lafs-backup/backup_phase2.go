@@ -25,6 +25,8 @@ type lockedBackup struct {
 
 	cur     entrycache.Run
 	resumed bool
+	reused  bool // the queue was not written by this run
+	unknown bool // ... and does not say whether its walk had errors
 	qstats  queue.Stats
 	grid    *gridPort
 	survey  queue.Survey
@@ -80,15 +82,33 @@ func (b *lockedBackup) phaseOne(ctx context.Context) error {
 	reuse := b.o.reuseQueue.Given
 	if !reuse && b.resumed && !b.o.force {
 		ok, err := queue.Reusable(b.queuePath, b.source)
+		if err != nil {
+			b.e.Log.Info("not reusing the queue of the resumed run", "reason", err)
+		}
 		reuse = ok && err == nil
 	}
 	if reuse {
 		b.e.Log.Info("reusing the queue", "path", b.queuePath)
+		b.reused = true
 		return nil
 	}
 	st, err := writeQueue(ctx, b.e, b.queuePath, b.source)
 	b.qstats = st
 	return err
+}
+
+// walkOfReusedQueue takes what the walk left out from the queue's
+// trailer, so that a reused queue makes the same backup (ok or partial,
+// the same summary) as a fresh walk would (docs/queue-format.md, Trailer).
+// A queue older than format 3 does not say: the backup is partial.
+func (b *lockedBackup) walkOfReusedQueue(sv queue.Survey) {
+	if sv.Walk == nil {
+		b.unknown = true
+		b.e.Log.Warn("the reused queue predates format 3 and does not record its walk's errors; the backup is recorded partial (walk again with -f)",
+			"path", b.queuePath)
+		return
+	}
+	b.qstats.Errors, b.qstats.Skipped = sv.Walk.Errors, sv.Walk.Skipped
 }
 
 func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, error) {
@@ -105,6 +125,9 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 		return "", uploader.Stats{}, err
 	}
 	opts.LinkCandidates, b.survey = sv.Links, sv
+	if b.reused {
+		b.walkOfReusedQueue(sv)
+	}
 	cache := &cachePort{ctx: context.WithoutCancel(ctx), batch: b.db.NewBatch(b.cur), now: time.Now}
 	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
 		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)
@@ -144,7 +167,7 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.Stats, recorded *bool) error {
 	cfg := b.e.Config
 	status := entrycache.StatusOK
-	partial := st.Incomplete() || b.qstats.Errors > 0
+	partial := st.Incomplete() || b.qstats.Errors > 0 || b.unknown
 	if partial {
 		status = entrycache.StatusPartial
 	}
