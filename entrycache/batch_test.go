@@ -291,29 +291,34 @@ func TestDuplicateCapsListedOnce(t *testing.T) {
 	}
 }
 
-func TestMarkGenerationsRenewed(t *testing.T) {
+// TestMarkRenewed: rows are marked by the caps the check renewed, not by
+// generation: a row of the same generation whose object the check did not
+// reach keeps its time (issue 14, item 4), and a renewal never moves back.
+func TestMarkRenewed(t *testing.T) {
 	db, _ := tempDB(t)
 	ctx := context.Background()
 	r, _ := mustBegin(t, db, "/src", false)
 	b := db.NewBatch(r)
 	mustPut(t, b, "a", KindFile)
+	mustPut(t, b, "not-in-tree", KindFile) // a resumed run's leftover
 	mustCommit(t, b)
 	r2, _ := mustBegin(t, db, "/src", false)
 	b2 := db.NewBatch(r2)
 	mustPut(t, b2, "b", KindFile)
 	mustCommit(t, b2)
 	at := time.Unix(1_900_000_000, 0)
-	n, err := db.MarkGenerationsRenewed(ctx, []int64{r.Generation}, at)
-	if err != nil || n != 1 {
-		t.Fatalf("MarkGenerationsRenewed = %d, %v", n, err)
+	renewed := Renewed{Object: func(c string) bool { return c == "URI:CHK:a" || c == "URI:CHK:b" }}
+	n, err := db.MarkRenewed(ctx, at, renewed)
+	if err != nil || n != 2 {
+		t.Fatalf("MarkRenewed = %d, %v", n, err)
 	}
-	a, _, _ := db.Lookup(ctx, k("a"))
-	bb, _, _ := db.Lookup(ctx, k("b"))
-	if !a.RenewedAt.Equal(at) || bb.RenewedAt.Equal(at) {
-		t.Errorf("renewed a=%v b=%v", a.RenewedAt, bb.RenewedAt)
+	for key, want := range map[string]bool{"a": true, "b": true, "not-in-tree": false} {
+		o, _, _ := db.Lookup(ctx, k(key))
+		if o.RenewedAt.Equal(at) != want {
+			t.Errorf("%s renewed at %v, want marked %v", key, o.RenewedAt, want)
+		}
 	}
-	// Never moves a renewal back.
-	if n, _ := db.MarkGenerationsRenewed(ctx, []int64{r.Generation}, at.Add(-time.Hour)); n != 0 {
+	if n, _ := db.MarkRenewed(ctx, at.Add(-time.Hour), renewed); n != 0 {
 		t.Errorf("an older renewal time replaced a newer one (%d rows)", n)
 	}
 }

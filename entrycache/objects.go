@@ -172,26 +172,6 @@ func (db *DB) EachCap(ctx context.Context, gens []int64, fn func(cap string, kin
 	return nil
 }
 
-// MarkGenerationsRenewed sets renewed_at to at (when later than what is
-// there) on every cache row of the given generations. check calls it after
-// it renewed the lease on every object reachable from those generations'
-// backups, so the next backup's trust window does not re-check them.
-// It returns the number of rows changed.
-func (db *DB) MarkGenerationsRenewed(ctx context.Context, gens []int64, at time.Time) (int64, error) {
-	var n int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = execRowTables(ctx, tx, `UPDATE %s SET renewed_at = ?
-			WHERE renewed_at < ? AND generation IN (SELECT value FROM json_each(?))`,
-			at.UnixNano(), at.UnixNano(), genList(gens))
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("mark generations renewed: %w", err)
-	}
-	return n, nil
-}
-
 // execRowTables runs query (with %s for the table) on objects and on
 // subtrees, the two tables of rows with a generation, and returns the
 // rows it changed in both.

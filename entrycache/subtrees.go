@@ -24,7 +24,8 @@ type Subtree struct {
 	Entries    int64 // entries below the directory, itself included
 	RecordedAt time.Time
 	// RenewedAt is the oldest lease renewal of the objects inside when it
-	// was recorded, moved forward by MarkGenerationsRenewed.
+	// was recorded, moved forward by MarkRenewed when check renewed the
+	// whole subtree.
 	RenewedAt time.Time
 }
 

@@ -206,8 +206,9 @@ func TestSubtreeRowsCountedAndRenewed(t *testing.T) {
 		t.Errorf("Generations = %v, want %v", gens, want)
 	}
 	at := time.Unix(1_900_000_000, 0)
-	if n, err := db.MarkGenerationsRenewed(ctx, []int64{g2.Generation}, at); err != nil || n != 1 {
-		t.Fatalf("MarkGenerationsRenewed = %d, %v; want the subtree row", n, err)
+	whole := Renewed{Subtree: func(c string) bool { return c == "URI:DIR2-CHK:S" }}
+	if n, err := db.MarkRenewed(ctx, at, whole); err != nil || n != 1 {
+		t.Fatalf("MarkRenewed = %d, %v; want the subtree row", n, err)
 	}
 	if s, _ := subtreeRow(t, db, "S"); !s.RenewedAt.Equal(at) {
 		t.Errorf("subtree renewed at %v, want %v", s.RenewedAt, at)

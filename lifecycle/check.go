@@ -55,6 +55,7 @@ type CheckResult struct {
 	// Proved is true when the deep-check of the newest backup (ModeRenew)
 	// ran to its end.
 	Proved bool
+	leases *leases // which objects got their lease renewed
 }
 
 // Worst is the flags of every target and mutable directory together.
@@ -70,11 +71,12 @@ func (r CheckResult) Worst() Flags {
 }
 
 // Check checks targets (and renews their leases when o.AddLease) and
-// records the outcome in db (which may be nil: nothing is recorded): every backup whose tree answered gets
-// checked_at, healthy_at only when all of it was healthy, and
-// leases_renewed_at when add-lease reached its whole tree; the cache rows
-// of healthy, renewed backups get renewed_at (MarkGenerationsRenewed), so
-// the next backup does not check them again within its trust window. A
+// records the outcome in db (which may be nil: nothing is recorded): every
+// backup whose tree answered gets checked_at, healthy_at only when all of
+// it was healthy, and leases_renewed_at when add-lease ran over it; the
+// cache rows of the objects whose leases were renewed (unhealthy ones
+// included) get renewed_at (MarkRenewed), so the next backup does not
+// check them again within its trust window. A
 // target that fails does not stop the others. The error reports only
 // ctx's end or the database refusing a mark.
 func Check(ctx context.Context, grid Grid, db *entrycache.DB, targets []Target, o CheckOptions) (CheckResult, error) {
@@ -82,7 +84,7 @@ func Check(ctx context.Context, grid Grid, db *entrycache.DB, targets []Target, 
 		o.Now = time.Now
 	}
 	start := o.Now()
-	res := CheckResult{Flags: make([]Flags, len(targets))}
+	res := CheckResult{Flags: make([]Flags, len(targets)), leases: new(leases)}
 	var err error
 	switch o.Mode {
 	case ModeRenew:
@@ -97,7 +99,7 @@ func Check(ctx context.Context, grid Grid, db *entrycache.DB, targets []Target, 
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	return res, record(ctx, db, targets, res.Flags, o.AddLease, start)
+	return res, record(ctx, db, targets, &res, o.AddLease, start)
 }
 
 func checkRenew(ctx context.Context, grid Grid, targets []Target, o CheckOptions, res *CheckResult) error {
@@ -110,7 +112,7 @@ func checkRenew(ctx context.Context, grid Grid, targets []Target, o CheckOptions
 	if err != nil {
 		return err
 	}
-	res.Stats, res.Flags = rr.Stats, rr.Roots
+	res.Stats, res.Flags, res.leases.g = rr.Stats, rr.Roots, rr.g
 	n := newestOK(targets)
 	if o.LeasesOnly || n < 0 || rr.Roots[n]&FlagIncomplete != 0 {
 		return nil // nothing to prove, or already known unreadable
@@ -165,7 +167,7 @@ func newestOK(targets []Target) int {
 func checkDeep(ctx context.Context, grid Grid, targets []Target, o CheckOptions, res *CheckResult) error {
 	for i, t := range targets {
 		st, f, err := DeepCheck(ctx, grid, t.Cap, DeepCheckOptions{AddLease: o.AddLease, Repair: o.Repair, Root: i,
-			Report: o.Report, Progress: o.Progress})
+			Report: o.Report, Progress: o.Progress, leases: res.leases})
 		if err != nil {
 			return err
 		}
@@ -199,14 +201,14 @@ func renewMutable(ctx context.Context, grid Grid, o CheckOptions) []Flags {
 	return out
 }
 
-// record writes the marks of each known backup. One failing mark does not
-// stop the others.
-func record(ctx context.Context, db *entrycache.DB, targets []Target, flags []Flags, addLease bool, at time.Time) error {
+// record writes the marks of each known backup and of the cache rows
+// (docs/lifecycle.md, What is recorded). One failing mark does not stop
+// the others.
+func record(ctx context.Context, db *entrycache.DB, targets []Target, res *CheckResult, addLease bool, at time.Time) error {
 	if db == nil {
 		return nil
 	}
 	var errs []error
-	var gens []int64
 	done := map[int64]bool{}
 	for i, t := range targets {
 		b := t.Backup
@@ -214,23 +216,15 @@ func record(ctx context.Context, db *entrycache.DB, targets []Target, flags []Fl
 			continue
 		}
 		done[b.ID] = true
-		f := flags[i]
-		if f&FlagFailed == 0 {
-			if err := db.MarkChecked(ctx, b.ID, at, f.OK()); err != nil && !errors.Is(err, entrycache.ErrNotFound) {
-				errs = append(errs, err)
-			}
-		}
-		if addLease && f&FlagIncomplete == 0 {
-			if err := db.MarkLeasesRenewed(ctx, b.ID, at); err != nil && !errors.Is(err, entrycache.ErrNotFound) {
-				errs = append(errs, err)
-			}
-		}
-		if addLease && f.OK() {
-			gens = append(gens, b.Generation)
+		if err := markBackup(ctx, db, b.ID, res.Flags[i], addLease, at); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if len(gens) > 0 {
-		if _, err := db.MarkGenerationsRenewed(ctx, gens, at); err != nil {
+	// Rows by the caps whose leases were renewed, never by generation: a
+	// row of generation G need not be in backup G's tree. Unhealthy
+	// objects (a node down) got their lease and count.
+	if addLease && len(targets) > 0 {
+		if _, err := db.MarkRenewed(ctx, at, res.leases.renewed()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -238,6 +232,26 @@ func record(ctx context.Context, db *entrycache.DB, targets []Target, flags []Fl
 		return fmt.Errorf("recording the check: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// markBackup records one backup's check: checked when its tree answered,
+// healthy when all of it was, and leases renewed whenever add-lease ran
+// over it without the gateway failing requests, even when a directory
+// could not be read (SPEC 10.2: so that check -a rotates instead of
+// picking that backup on every run).
+func markBackup(ctx context.Context, db *entrycache.DB, id int64, f Flags, addLease bool, at time.Time) error {
+	var errs []error
+	if f&FlagFailed == 0 {
+		if err := db.MarkChecked(ctx, id, at, f.OK()); err != nil && !errors.Is(err, entrycache.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	if addLease && f&FlagFailed == 0 {
+		if err := db.MarkLeasesRenewed(ctx, id, at); err != nil && !errors.Is(err, entrycache.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Freshness is how old the newest successful backup and the oldest lease

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,12 @@ func TestCheckRenewMarksEachBackupByItsOwnTree(t *testing.T) {
 	f.SetHealth(tree["new0"], lafsapi.CheckResult{Summary: "Not Healthy: 3 shares", Recoverable: true, SharesGood: 3})
 	mutable, _ := lafsapi.ParseCap("URI:DIR2:" + b32(1, 26) + ":" + b32(2, 52))
 	targets := targetsOf(t, db, roots, time.Now().Add(-24*time.Hour))
+	rows := map[string]lafsapi.Cap{"leftover": newCap(t, false)}
+	for g, r := range roots {
+		name := fmt.Sprintf("new%d", g)
+		rows[name] = f.dirs[f.dirs[r.Secret()]["snap"].Secret()][name]
+	}
+	putRows(t, db, rows)
 	at := time.Now().Add(time.Hour) // later than the rows' upload time
 	var c collect
 	res, err := Check(ctx, f.c, db, targets, CheckOptions{Mode: ModeRenew, AddLease: true, Jobs: 2,
@@ -72,12 +79,35 @@ func TestCheckRenewMarksEachBackupByItsOwnTree(t *testing.T) {
 			t.Errorf("gen %d: healthy_at %v", gen, b.HealthyAt)
 		}
 	}
-	// Cache rows of the healthy generations are renewed, not those of 1.
-	for gen := range m {
-		o, _, _ := db.Lookup(ctx, entrycache.Key([]byte("obj"+roots[gen-1].Secret())))
-		if renewed := o.RenewedAt.Equal(at); renewed != (gen != 1) {
-			t.Errorf("gen %d: cache row renewed_at %v", gen, o.RenewedAt)
+	// Cache rows are marked by cap: every object of the trees, the
+	// unhealthy one too (its lease was renewed on the shares there are);
+	// a row whose object no tree holds (a resumed run's leftover) is not,
+	// whatever its generation.
+	for name, want := range map[string]bool{"new0": true, "new1": true, "new2": true, "leftover": false} {
+		o, _, _ := db.Lookup(ctx, entrycache.Key([]byte(name)))
+		if renewed := o.RenewedAt.Equal(at); renewed != want {
+			t.Errorf("cache row %s: renewed_at %v, want marked %v", name, o.RenewedAt, want)
 		}
+	}
+}
+
+// putRows records one cache row per name with the given cap, in a run of
+// its own (the generation plays no part in the marks).
+func putRows(t *testing.T, db *entrycache.DB, rows map[string]lafsapi.Cap) {
+	t.Helper()
+	ctx := context.Background()
+	run, _, err := db.BeginRun(ctx, "s", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := db.NewBatch(run)
+	for name, c := range rows {
+		if err := b.Put(entrycache.Object{Key: entrycache.Key([]byte(name)), Cap: c.Secret(), Kind: entrycache.KindFile}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -103,8 +133,10 @@ func TestCheckDeepOneFailureDoesNotPoisonTheNext(t *testing.T) {
 			t.Errorf("target %d flags %v, want %v", i, fl, want[i])
 		}
 	}
+	// Backup 2 counts as renewed all the same (add-lease ran; nothing
+	// failed), so that check -a moves on to another backup (SPEC 10.2).
 	m := backupsByGen(t, db)
-	if b := m[2]; !b.CheckedAt.Equal(at) || !b.HealthyAt.IsZero() || !b.LeasesRenewedAt.IsZero() {
+	if b := m[2]; !b.CheckedAt.Equal(at) || !b.HealthyAt.IsZero() || !b.LeasesRenewedAt.Equal(at) {
 		t.Errorf("backup 2 marks %+v", b)
 	}
 	for _, g := range []int64{1, 3} {
@@ -156,5 +188,42 @@ func TestGetFreshness(t *testing.T) {
 	}
 	if fr.NewestAge != 48*time.Hour || fr.RenewAge != 5*24*time.Hour || fr.OldestRenew.ID != b1.ID {
 		t.Errorf("%+v", fr)
+	}
+}
+
+// TestCheckMarksRowsOfRenewedObjectsOnly: in both modes, the row of an
+// unrecoverable object keeps its time (the next backup re-checks and
+// re-uploads it), the rows of the renewed objects move, and a subtree row
+// moves only when its whole subtree was renewed.
+func TestCheckMarksRowsOfRenewedObjectsOnly(t *testing.T) {
+	for _, mode := range []CheckMode{ModeRenew, ModeDeep} {
+		ctx := context.Background()
+		db := tempDB(t)
+		f := newFakeGrid(t)
+		roots, shared, _ := generations(t, f, 1)
+		lost := shared[0]
+		f.SetHealth(lost, lafsapi.CheckResult{Summary: "Unrecoverable", SharesGood: 1})
+		targets := targetsOf(t, db, roots, time.Now().Add(-time.Hour))
+		putRows(t, db, map[string]lafsapi.Cap{"lost": lost, "fine": shared[5]})
+		at := time.Now().Add(time.Hour)
+		res, err := Check(ctx, f.c, db, targets, CheckOptions{Mode: mode, AddLease: true, Now: func() time.Time { return at }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode == ModeRenew {
+			sharedDir := f.dirs[f.dirs[roots[0].Secret()]["snap"].Secret()]["shared"]
+			d0, d1 := f.dirs[sharedDir.Secret()]["d0"], f.dirs[sharedDir.Secret()]["d1"]
+			for c, want := range map[lafsapi.Cap]bool{d0: false, sharedDir: false, roots[0]: false, d1: true} {
+				if got := res.leases.subtree(c.Secret()); got != want {
+					t.Errorf("subtree renewed = %v, want %v", got, want)
+				}
+			}
+		}
+		for name, want := range map[string]bool{"lost": false, "fine": true} {
+			o, _, _ := db.Lookup(ctx, entrycache.Key([]byte(name)))
+			if o.RenewedAt.Equal(at) != want {
+				t.Errorf("mode %d: row %s renewed_at %v, want marked %v", mode, name, o.RenewedAt, want)
+			}
+		}
 	}
 }

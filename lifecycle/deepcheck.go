@@ -15,6 +15,7 @@ type DeepCheckOptions struct {
 	Root     int           // Problem.Root of what is reported
 	Report   func(Problem) // nil drops problems
 	Progress *Progress
+	leases   *leases // Check's: which objects got their lease renewed
 }
 
 // DeepCheck checks every object below root with one t=stream-deep-check
@@ -26,6 +27,8 @@ type DeepCheckOptions struct {
 func DeepCheck(ctx context.Context, grid Grid, root lafsapi.Cap, o DeepCheckOptions) (Stats, Flags, error) {
 	var st Stats
 	var flags Flags
+	var renewed []capKey
+	defer func() { o.leases.addDeep(renewed, flags&(notRenewed|FlagIncomplete) == 0) }()
 	report := func(p Problem) {
 		if o.Report != nil {
 			p.Root = o.Root
@@ -51,6 +54,9 @@ func DeepCheck(ctx context.Context, grid Grid, root lafsapi.Cap, o DeepCheckOpti
 		out := judge(u.Check, nil, o.AddLease)
 		st.add(out.stats)
 		flags |= out.flags
+		if out.stats.LeasesRenewed > 0 && out.flags&notRenewed == 0 {
+			renewed = append(renewed, keyOf(u.Cap))
+		}
 		for _, p := range out.problems {
 			p.Path = path
 			report(p)

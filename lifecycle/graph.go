@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"crypto/sha256"
 	"sync"
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
@@ -24,13 +23,6 @@ func (f Flags) OK() bool { return f == 0 }
 // capKey is how the walker remembers an object: a hash of its read cap, so
 // a million objects cost a few tens of megabytes, not their caps' text.
 type capKey [16]byte
-
-func keyOf(c lafsapi.Cap) capKey {
-	sum := sha256.Sum256([]byte(c.Secret()))
-	var k capKey
-	copy(k[:], sum[:])
-	return k
-}
 
 // graph is the set of distinct objects reached, with each directory's
 // children, so that a problem can be traced to every root that reaches it.
@@ -66,11 +58,20 @@ func (g *graph) add(c lafsapi.Cap, dir bool) (int32, bool) {
 }
 
 // lookup returns the node of c, if it was reached.
-func (g *graph) lookup(c lafsapi.Cap) (int32, bool) {
+func (g *graph) lookup(c lafsapi.Cap) (int32, bool) { return g.lookupKey(keyOf(c)) }
+
+func (g *graph) lookupKey(k capKey) (int32, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	id, ok := g.index[keyOf(c)]
+	id, ok := g.index[k]
 	return id, ok
+}
+
+// flagsOf returns the flags of node id itself.
+func (g *graph) flagsOf(id int32) Flags {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.nodes[id].flags
 }
 
 func (g *graph) setChildren(id int32, children []int32) {

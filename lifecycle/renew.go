@@ -92,6 +92,7 @@ type RenewResult struct {
 	// Roots holds, for each root given, the flags of every object its tree
 	// reaches (a shared object counts for every root that reaches it).
 	Roots []Flags
+	g     *graph // every object reached, for the cache rows' marks
 }
 
 // Renew reaches every distinct object below roots, reading each distinct
@@ -108,7 +109,7 @@ func Renew(ctx context.Context, grid Grid, roots []lafsapi.Cap, o RenewOptions) 
 	if err := w.walk(ctx, roots); err != nil {
 		return RenewResult{}, err
 	}
-	res := RenewResult{Stats: r.stats, Roots: make([]Flags, len(roots))}
+	res := RenewResult{Stats: r.stats, Roots: make([]Flags, len(roots)), g: g}
 	res.Objects += int64(g.len())
 	for i, c := range roots {
 		if id, ok := g.lookup(c); ok {
