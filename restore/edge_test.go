@@ -41,6 +41,9 @@ func TestParseEntry(t *testing.T) {
 			want: entry{name: "bad\xff", size: 7, hardlink: "dir/first", meta: fsmeta.Meta{Type: fsmeta.TypeFile, Mode: 0o100644, Size: 7}}},
 		{name: "dev", typ: "filenode", md: `{"mode":"60640","rdev":"7:1","mtime":1.5}`,
 			want: entry{name: "dev", size: 7, meta: fsmeta.Meta{Type: fsmeta.TypeBlockDev, Mode: 0o60640, Rdev: unix.Mkdev(7, 1), MtimeNs: 1500000000, Size: 7}}},
+		// A hard-linked symlink (rsync --link-dest): a group member too.
+		{name: "hl", typ: "filenode", md: `{"hardlink":"YQ=="}`,
+			want: entry{name: "hl", size: 7, hardlink: "a", meta: fsmeta.Meta{Type: fsmeta.TypeSymlink, Mode: unix.S_IFLNK | 0o777, Size: 7}}},
 		{name: "fifo", typ: "filenode", md: `{"mode":"10600","sparse":"x"}`,
 			want: entry{name: "fifo", size: 7, sparse: true, meta: fsmeta.Meta{Type: fsmeta.TypeFIFO, Mode: 0o10600, Size: 7}}},
 		// The original tool: symlink = no mode (caps of the target ignored).
@@ -72,7 +75,7 @@ func TestParseEntry(t *testing.T) {
 		{name: "ok", typ: "filenode", md: `{"mode":"100644","mtime_ns":"soon"}`, err: "mtime_ns"},
 		{name: "ok", typ: "filenode", md: `{"mode":"100644","mtime":true}`, err: "mtime"},
 		{name: "ok", typ: "filenode", md: `{"mode":"100644","acls":7}`, err: "not a string"},
-		{name: "ok", typ: "filenode", md: `{"hardlink":"YQ=="}`, err: "hardlink on a symlink"},
+		{name: "ok", typ: "dirnode", md: `{"mode":"40755","hardlink":"YQ=="}`, err: "hardlink on a dir"},
 	}
 	for _, tc := range tests {
 		got, err := parseEntry(tc.name, node(t, tc.typ, tc.md))

@@ -7,25 +7,35 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
 // makeLinks restores the hardlink members once every file is written: a
 // member becomes a link to the first member of its group when that was
-// restored here and still looks like it (a regular file of the member's
-// size and mtime); otherwise it is downloaded as a file of its own (e.g.
-// the first member lies outside the restored subtree).
+// restored here and still looks like it (same type and mtime, and the
+// member's size, target or device); otherwise it is written as an entry of
+// its own (e.g. the first member lies outside the restored subtree, or the
+// kernel refuses the link: protected_hardlinks, a link count limit), with
+// a warning in the latter case. Members may be files, symlinks, FIFOs,
+// sockets or devices (docs/restore.md, Hardlinks).
 func (r *restorer) makeLinks(ctx context.Context, target *dir) {
 	for _, l := range r.links {
 		if ctx.Err() != nil {
 			return
 		}
-		err := r.link(target, l)
+		err := r.link(ctx, target, l)
 		if err == nil {
 			r.count(func(s *Stats) { s.Hardlinks++ })
 			r.o.Progress.Entry(l.rel, false)
 			continue
 		}
-		if !errors.Is(err, errNoLinkTarget) {
+		if refused(err) {
+			r.o.Logger.Warn("restore: the kernel refused a hard link; writing a separate copy",
+				"path", pathesc.Escape(l.rel), "err", err.Error())
+			r.count(func(s *Stats) { s.LinkCopies++ })
+		} else if !errors.Is(err, errNoLinkTarget) {
 			r.fail(l.rel, err)
 			r.o.Progress.Entry(l.rel, true)
 			continue
@@ -40,10 +50,17 @@ func (r *restorer) makeLinks(ctx context.Context, target *dir) {
 	}
 }
 
-// errNoLinkTarget: the member must be written as a file of its own.
+// errNoLinkTarget: the member must be written as an entry of its own.
 var errNoLinkTarget = errors.New("no restored file to link to")
 
-func (r *restorer) link(target *dir, l linkItem) error {
+// refused says whether linkat failed for a reason a copy avoids: the
+// kernel's protected_hardlinks (EPERM), too many links (EMLINK), or a
+// filesystem without hard links for that type.
+func refused(err error) bool {
+	return errors.Is(err, unix.EPERM) || errors.Is(err, unix.EMLINK) || errors.Is(err, unix.EOPNOTSUPP)
+}
+
+func (r *restorer) link(ctx context.Context, target *dir, l linkItem) error {
 	first, ok := r.top.localPath(l.e.hardlink)
 	if !ok || first == l.rel || r.hasFailed(first) || checkName(baseOf(first)) != nil {
 		return errNoLinkTarget
@@ -53,7 +70,7 @@ func (r *restorer) link(target *dir, l linkItem) error {
 		return errNoLinkTarget
 	}
 	defer fd.release()
-	if !r.looksLike(fd, baseOf(first), l.e) {
+	if !r.looksLike(ctx, fd, baseOf(first), l.e) {
 		return errNoLinkTarget
 	}
 	md, err := openRel(target, parentOf(l.rel))
@@ -70,17 +87,38 @@ func (r *restorer) link(target *dir, l linkItem) error {
 	return nil
 }
 
-// looksLike reports whether name in d is a regular file with e's recorded
-// size and mtime: the file this restore wrote for the group's first
-// member, not something that was there before.
-func (r *restorer) looksLike(d *dir, name string, e entry) bool {
+// looksLike reports whether name in d is what this restore wrote for the
+// group's first member, not something that was there before: e's type and
+// mtime, and its recorded size (a file), target (a symlink) or device
+// number.
+func (r *restorer) looksLike(ctx context.Context, d *dir, name string, e entry) bool {
 	var st unix.Stat_t
 	if unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
 		return false
 	}
-	return st.Mode&unix.S_IFMT == unix.S_IFREG &&
-		(e.size < 0 || st.Size == e.size) &&
-		(e.meta.MtimeNs == 0 || st.Mtim.Nano() == e.meta.MtimeNs)
+	if fsmeta.TypeOfMode(st.Mode) != e.meta.Type || e.meta.MtimeNs != 0 && st.Mtim.Nano() != e.meta.MtimeNs {
+		return false
+	}
+	switch e.meta.Type {
+	case fsmeta.TypeFile:
+		return e.size < 0 || st.Size == e.size
+	case fsmeta.TypeSymlink:
+		want, err := readLinkTarget(ctx, r.g, e)
+		return err == nil && readlinkAt(d.fd, name) == want
+	case fsmeta.TypeCharDev, fsmeta.TypeBlockDev:
+		return st.Rdev == e.meta.Rdev
+	}
+	return true // FIFO, socket: nothing more to compare
+}
+
+// readlinkAt reads the target of the symlink name in dirfd ("" on error).
+func readlinkAt(dirfd int, name string) string {
+	buf := make([]byte, maxLinkTarget+1)
+	n, err := unix.Readlinkat(dirfd, name, buf)
+	if err != nil || n > maxLinkTarget {
+		return ""
+	}
+	return string(buf[:n])
 }
 
 // localPath maps a raw path from the tree root to a path relative to the

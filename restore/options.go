@@ -81,8 +81,11 @@ type Stats struct {
 	Dirs      int64  // directories created or merged into, Target included
 	Symlinks  int64
 	Hardlinks int64 // extra links to a file already restored
-	Special   int64 // FIFOs, sockets, device nodes
-	Bytes     int64 // content bytes written (after decompression)
+	// LinkCopies counts hardlink members written as separate copies
+	// because the kernel refused the link (each also logged as a warning).
+	LinkCopies int64
+	Special    int64 // FIFOs, sockets, device nodes
+	Bytes      int64 // content bytes written (after decompression)
 	// Failed lists the entries not restored, or restored without some
 	// of their metadata, each with the reason, in the order they failed.
 	Failed []Failure

@@ -139,7 +139,10 @@ func (e *Edge) decodeContent(md map[string]any, nodeSize int64) error {
 		if e.Hardlink, err = b64String(raw); err != nil {
 			return fmt.Errorf("hardlink: %w", err)
 		}
-		if e.Meta.Type != fsmeta.TypeFile {
+		// Any non-directory can be a group member: rsync --link-dest
+		// snapshots link symlinks, FIFOs, sockets and devices too
+		// (docs/metadata.md, Hardlinks).
+		if e.Meta.Type == fsmeta.TypeDir {
 			return fmt.Errorf("hardlink on a %v", e.Meta.Type)
 		}
 	}

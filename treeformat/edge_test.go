@@ -37,6 +37,9 @@ var edges = []struct {
 	{"wrapper child", WrapperEdge(fsmeta.Meta{Type: fsmeta.TypeDir, UID: 1000, GID: 1000, Mode: 0o40755, MtimeNs: mtime})},
 	{"symlink, negative mtime", Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeSymlink, Mode: unix.S_IFLNK | 0o777, MtimeNs: -1500000000}}},
 	{"fifo", Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeFIFO, Mode: 0o10600, MtimeNs: mtime}}},
+	{"hardlinked symlink", Edge{Hardlink: "snap.0/link", Meta: fsmeta.Meta{Type: fsmeta.TypeSymlink, Mode: unix.S_IFLNK | 0o777, MtimeNs: mtime}}},
+	{"hardlinked fifo", Edge{Hardlink: "snap.0/fifo", Meta: fsmeta.Meta{Type: fsmeta.TypeFIFO, Mode: 0o10600, MtimeNs: mtime}}},
+	{"hardlinked char device", Edge{Hardlink: "snap.0/null", Meta: fsmeta.Meta{Type: fsmeta.TypeCharDev, Mode: 0o20666, Rdev: unix.Mkdev(1, 3), MtimeNs: mtime}}},
 	{"socket", Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeSocket, Mode: 0o140755, MtimeNs: mtime}}},
 	{"char device", Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeCharDev, Mode: 0o20666, Rdev: unix.Mkdev(1, 3), MtimeNs: mtime}}},
 	{"block device", Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeBlockDev, Mode: 0o60660, Rdev: unix.Mkdev(259, 0x10300), MtimeNs: 0}}},
@@ -130,7 +133,7 @@ func TestDecodeRefuses(t *testing.T) {
 	}{
 		{`{"rawname":""}`, false, "rawname: empty name"},
 		{`{"rawname":"!!"}`, false, "rawname: not base64"},
-		{`{"hardlink":"YQ=="}`, false, "hardlink on a symlink"},
+		{`{"mode":"40755","hardlink":"YQ=="}`, true, "hardlink on a dir"},
 		{`{"mode":"40755"}`, false, "a file node whose mode 40755"},
 		{`{"mode":"100644"}`, true, "a directory node"},
 		{`{"mode":"20644"}`, false, "without rdev"},
