@@ -13,13 +13,16 @@ import (
 // The retry policy (docs/lafsapi.md, Retries) tells two situations apart:
 //
 //   - an isolated failure: the gateway answered some request successfully
-//     within AliveWindow (or while this attempt was running). It is retried
+//     within AliveWindow, or since this call began failing. It is retried
 //     after a short backoff of its own (QuickDelay doubling, capped at
 //     maxQuickDelay), up to QuickRetries times per call, and does not use
-//     up the configured schedule;
-//   - the grid failing as a whole: no success for AliveWindow. Then the
-//     configured schedule applies (Delays, or BaseDelay doubling up to
-//     MaxDelay), Attempts in all.
+//     up the configured schedule. When those run out while other requests
+//     keep succeeding, the request fails on its own (the content, not the
+//     grid, is the problem: e.g. storage servers refusing an upload whose
+//     interrupted twin still holds its shares) and the call ends;
+//   - the grid failing as a whole: no success for AliveWindow and none
+//     since the call began failing. Then the configured schedule applies
+//     (Delays, or BaseDelay doubling up to MaxDelay), Attempts in all.
 //
 // So one unlucky request in a storm costs a second or two, while a gateway
 // that is really down still gets the long waits before the run gives up.
@@ -34,15 +37,16 @@ type health struct {
 
 func (h *health) succeeded(now time.Time) { h.lastOK.Store(now.UnixNano()) }
 
-// alive says whether a request succeeded within window of now, or after
-// since (the start of the attempt that just failed).
-func (h *health) alive(now, since time.Time, window time.Duration) bool {
+// succeededAfter says whether a request succeeded after t.
+func (h *health) succeededAfter(t time.Time) bool {
 	last := h.lastOK.Load()
-	if last == 0 {
-		return false
-	}
-	t := time.Unix(0, last)
-	return now.Sub(t) < window || t.After(since)
+	return last != 0 && time.Unix(0, last).After(t)
+}
+
+// recent says whether a request succeeded within window of now.
+func (h *health) recent(now time.Time, window time.Duration) bool {
+	last := h.lastOK.Load()
+	return last != 0 && now.Sub(time.Unix(0, last)) < window
 }
 
 // retryDelay is the wait before scheduled retry number n (1 = the first):
@@ -105,6 +109,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // budget counts the retries one call has made of each kind.
 type budget struct {
 	quick, scheduled int
+	failing          time.Time // start of the call's first failed attempt
 }
 
 // next decides the wait before the next attempt after a retryable
@@ -114,9 +119,16 @@ func (c *Client) next(b *budget, start time.Time) (d time.Duration, quick, ok bo
 	if c.opts.Attempts <= 1 {
 		return 0, false, false
 	}
-	if b.quick < c.opts.QuickRetries && c.health.alive(time.Now(), start, c.opts.AliveWindow) {
+	if b.failing.IsZero() {
+		b.failing = start
+	}
+	others := c.health.succeededAfter(b.failing) // the grid works while this call fails
+	if b.quick < c.opts.QuickRetries && (others || c.health.recent(time.Now(), c.opts.AliveWindow)) {
 		b.quick++
 		return c.opts.quickDelay(b.quick), true, true
+	}
+	if others && c.opts.QuickRetries > 0 {
+		return 0, false, false // this request fails on its own: not the grid's long waits
 	}
 	if b.scheduled+1 >= c.opts.Attempts {
 		return 0, false, false

@@ -145,3 +145,56 @@ func TestQuickDelayIsShort(t *testing.T) {
 		}
 	}
 }
+
+// TestFailingAloneEndsAfterQuickRetries: a request that keeps failing
+// while other requests succeed meanwhile fails on its own after its quick
+// retries, without the grid's long waits (an hour here): the storage
+// servers refuse this content, they are not down.
+func TestFailingAloneEndsAfterQuickRetries(t *testing.T) {
+	s := lafstest.New(t)
+	s.Fault(lafstest.Op("upload", lafsapi.Cap{}), lafstest.Status(503, "busy"))
+	c := s.Client(t, lafsapi.Options{Attempts: 4, Delays: []time.Duration{time.Hour}, QuickRetries: 3, QuickDelay: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.NodeStatus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // the rest of the run, succeeding
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+				c.NodeStatus(ctx)
+			}
+		}
+	}()
+	_, err := c.UploadBytes(ctx, bytes.Repeat([]byte("q"), 100))
+	close(stop)
+	<-done
+	var e *lafsapi.Error
+	if !errors.As(err, &e) || e.Attempts != 4 || e.Status != 503 {
+		t.Fatalf("err=%v, want a 503 after 1 + 3 quick attempts", err)
+	}
+}
+
+// TestOutageAfterSuccessGetsTheSchedule: when everything starts failing
+// right after a success, the quick retries are used first, then the
+// schedule's long waits (a gateway that went down), never a quick end.
+func TestOutageAfterSuccessGetsTheSchedule(t *testing.T) {
+	s := lafstest.New(t)
+	s.Fault(lafstest.Any, stormReplies(s, 1000))
+	c := s.Client(t, lafsapi.Options{Attempts: 4, Delays: []time.Duration{time.Hour}, QuickRetries: 2, QuickDelay: time.Millisecond})
+	if _, err := c.NodeStatus(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := c.UploadBytes(ctx, bytes.Repeat([]byte("q"), 100))
+	if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests()) != 4 {
+		t.Fatalf("err=%v requests=%d: want 1 + 2 quick attempts, then the hour's wait", err, len(s.Requests()))
+	}
+}
