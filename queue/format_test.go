@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -402,4 +403,84 @@ func fuzzEntries(names []byte, caps, acl, xname string, xval []byte, id, mode ui
 	}
 	sortQueueOrder(es)
 	return es
+}
+
+// parseUint and parseInt agree with strconv on every input, errors
+// included.
+func FuzzParseNumbers(f *testing.F) {
+	for _, s := range []string{"", "0", "7", "-1", "+1", "18446744073709551615", "18446744073709551616", "9223372036854775807",
+		"-9223372036854775808", "-9223372036854775809", "00012", "1_000", " 1", "-", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := parseUint(s)
+		wu, werr := strconv.ParseUint(s, 10, 64)
+		if u != wu || (err == nil) != (werr == nil) {
+			t.Errorf("parseUint(%q) = %d, %v; strconv: %d, %v", s, u, err, wu, werr)
+		}
+		i, err := parseInt(s)
+		wi, werr := strconv.ParseInt(s, 10, 64)
+		if i != wi || (err == nil) != (werr == nil) {
+			t.Errorf("parseInt(%q) = %d, %v; strconv: %d, %v", s, i, err, wi, werr)
+		}
+	})
+}
+
+// Skip passes over entries as if they had been read: the entries after
+// them, the order check and the trailer's count and checksum still hold;
+// skipping past the end is an error.
+func TestSkip(t *testing.T) {
+	data := writeQueue(t, goldenHeader, goldenEntries())
+	want := goldenEntries()
+	for _, c := range []struct {
+		at, n int
+		ok    bool
+	}{{0, 0, true}, {0, 3, true}, {5, 10, true}, {0, len(want) - 1, true}, {2, len(want) - 2, true},
+		{0, len(want), true}, {0, len(want) + 1, false}, {3, len(want), false}} {
+		r, err := NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []Entry{}
+		for len(got) < c.at {
+			e, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, e)
+		}
+		if err := r.Skip(int64(c.n)); err != nil {
+			if c.ok {
+				t.Errorf("Skip(%d) after %d: %v", c.n, c.at, err)
+			}
+			continue
+		}
+		for {
+			e, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("after Skip(%d) at %d: %v", c.n, c.at, err)
+			}
+			got = append(got, e)
+		}
+		rest := append(append([]Entry{}, want[:c.at]...), want[c.at+c.n:]...)
+		if !c.ok || !reflect.DeepEqual(normalize(got), normalize(rest)) {
+			t.Errorf("Skip(%d) at %d: read %d entries, want %d (ok %v)", c.n, c.at, len(got), len(rest), c.ok)
+		}
+	}
+	// The entry after a skip is checked against the last one skipped.
+	hdr := "#lafs-backup-queue 2 started=2026-01-01T00:00:00Z source=/x\n"
+	line := func(p string) string { return p + " 0:0:100644 type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n" }
+	r, err := NewReader(strings.NewReader(hdr + line("a") + line("b")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Skip(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("b after a skipped a: %v, want out of order", err)
+	}
 }

@@ -55,10 +55,17 @@ func SurveyFile(path string) (Survey, error) {
 			sv.Files++
 			sv.Bytes += e.Size
 		}
-		if e.Nlink > 1 && e.Type.String() != "dir" {
+		if e.Nlink > 1 && e.Type != fsmeta.TypeDir {
 			prints = append(prints, fingerprint(e.Dev, e.Ino))
 		}
 	}
+	sv.Links = linkGroups(prints)
+	return sv, nil
+}
+
+// linkGroups is Survey.Links from the fingerprints of every multiply-linked
+// entry.
+func linkGroups(prints []uint64) func(dev, ino uint64) bool {
 	slices.Sort(prints)
 	groups := map[uint64]struct{}{}
 	for i := 1; i < len(prints); i++ {
@@ -66,11 +73,10 @@ func SurveyFile(path string) (Survey, error) {
 			groups[prints[i]] = struct{}{}
 		}
 	}
-	sv.Links = func(dev, ino uint64) bool {
+	return func(dev, ino uint64) bool {
 		_, ok := groups[fingerprint(dev, ino)]
 		return ok
 	}
-	return sv, nil
 }
 
 // fingerprint mixes dev and ino into 64 bits (splitmix64 finaliser).

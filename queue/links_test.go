@@ -30,14 +30,14 @@ func TestSurveyFile(t *testing.T) {
 	write(filepath.Join(src, "plain"))
 
 	q := filepath.Join(base, "queue")
-	if _, err := WriteFile(context.Background(), q, src, BuildOptions{}); err != nil {
+	wst, err := WriteFile(context.Background(), q, src, BuildOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	sv, err := SurveyFile(q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cand := sv.Links
 	// root, d, a, d/a2, b, plain; bytes are the files' own names.
 	wantBytes := int64(len(filepath.Join(src, "a"))*2 + len(filepath.Join(outside, "b")) + len(filepath.Join(src, "plain")))
 	if sv.Entries != 6 || sv.Files != 4 || sv.Bytes != wantBytes {
@@ -54,8 +54,11 @@ func TestSurveyFile(t *testing.T) {
 		if err := unix.Lstat(filepath.Join(src, tc.name), &st); err != nil {
 			t.Fatal(err)
 		}
-		if got := cand(uint64(st.Dev), st.Ino); got != tc.want {
-			t.Errorf("%s: candidate %v, want %v", tc.name, got, tc.want)
+		// The walk finds the same candidates as it writes the queue.
+		for what, cand := range map[string]func(dev, ino uint64) bool{"SurveyFile": sv.Links, "WriteFile": wst.Links} {
+			if got := cand(uint64(st.Dev), st.Ino); got != tc.want {
+				t.Errorf("%s: %s says candidate %v, want %v", tc.name, what, got, tc.want)
+			}
 		}
 	}
 }

@@ -65,8 +65,11 @@ func parseOwnerMode(tok string, m *fsmeta.Meta) error {
 	if len(parts) != 3 {
 		return fmt.Errorf("want uid:gid:mode, got %q", ids)
 	}
-	uid, err1 := strconv.ParseUint(parts[0], 10, 32)
-	gid, err2 := strconv.ParseUint(parts[1], 10, 32)
+	uid, err1 := parseUint(parts[0])
+	gid, err2 := parseUint(parts[1])
+	if uid > 1<<32-1 || gid > 1<<32-1 {
+		err1 = strconv.ErrRange
+	}
 	mode, err3 := strconv.ParseUint(parts[2], 8, 32)
 	if err1 != nil || err2 != nil || err3 != nil {
 		return fmt.Errorf("bad uid:gid:mode %q", ids)
@@ -137,25 +140,25 @@ func parseField(k, v string, m *fsmeta.Meta) (int, error) {
 		}
 		m.Type, bit = t, kType
 	case "size":
-		m.Size, err = strconv.ParseInt(v, 10, 64)
+		m.Size, err = parseInt(v)
 		bit = kSize
 	case "mtime_ns":
-		m.MtimeNs, err = strconv.ParseInt(v, 10, 64)
+		m.MtimeNs, err = parseInt(v)
 		bit = kMtime
 	case "ctime_ns":
-		m.CtimeNs, err = strconv.ParseInt(v, 10, 64)
+		m.CtimeNs, err = parseInt(v)
 		bit = kCtime
 	case "dev":
-		m.Dev, err = strconv.ParseUint(v, 10, 64)
+		m.Dev, err = parseUint(v)
 		bit = kDev
 	case "ino":
-		m.Ino, err = strconv.ParseUint(v, 10, 64)
+		m.Ino, err = parseUint(v)
 		bit = kIno
 	case "nlink":
-		m.Nlink, err = strconv.ParseUint(v, 10, 64)
+		m.Nlink, err = parseUint(v)
 		bit = kNlink
 	case "rdev":
-		m.Rdev, err = strconv.ParseUint(v, 10, 64)
+		m.Rdev, err = parseUint(v)
 		bit = kRdev
 	default:
 		return 0, fmt.Errorf("unknown field %q", k)
@@ -164,6 +167,45 @@ func parseField(k, v string, m *fsmeta.Meta) (int, error) {
 		return 0, fmt.Errorf("field %s: %v", k, err)
 	}
 	return bit, nil
+}
+
+// parseUint parses a decimal uint64 the way strconv.ParseUint(s, 10, 64)
+// does (no sign, no underscores, no leading "+"), without its generic
+// base handling: the queue parser spent a sixth of its time there.
+func parseUint(s string) (uint64, error) {
+	if s == "" || len(s) > 20 {
+		return strconv.ParseUint(s, 10, 64) // its error (or, for 20 digits, its range check)
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return strconv.ParseUint(s, 10, 64)
+		}
+		if len(s) == 20 && n > (1<<64-1-uint64(c))/10 {
+			return strconv.ParseUint(s, 10, 64)
+		}
+		n = n*10 + uint64(c)
+	}
+	return n, nil
+}
+
+// parseInt parses a decimal int64 with an optional "-", as
+// strconv.ParseInt(s, 10, 64) does.
+func parseInt(s string) (int64, error) {
+	neg := len(s) > 0 && s[0] == '-'
+	digits := s
+	if neg {
+		digits = s[1:]
+	}
+	u, err := parseUint(digits)
+	if err != nil || digits == "" || len(digits) > 0 && digits[0] == '+' || u > 1<<63-1 && !(neg && u == 1<<63) {
+		return strconv.ParseInt(s, 10, 64)
+	}
+	if neg {
+		return -int64(u), nil
+	}
+	return int64(u), nil
 }
 
 func parseXattr(escName, v string, m *fsmeta.Meta) error {

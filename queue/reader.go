@@ -134,6 +134,52 @@ func (r *Reader) next() (Entry, error) {
 	return e, nil
 }
 
+// Skip passes over the next n entries without parsing them: they count
+// for the trailer's count and checksum as ever, but only the last one's
+// path is decoded, for the order check of the entry after it. For a
+// second pass over a queue whose entries were checked by a first one
+// (the uploader skipping a subtree it reuses whole). Meeting the trailer
+// or any error before n entries is an error.
+func (r *Reader) Skip(n int64) error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.skip(n); err != nil {
+		r.err = err
+		return err
+	}
+	return nil
+}
+
+func (r *Reader) skip(n int64) error {
+	var last []byte
+	for i := int64(0); i < n; i++ {
+		line, err := r.readLine()
+		if errors.Is(err, io.EOF) || err == nil && len(line) > 0 && line[0] == '#' {
+			return fmt.Errorf("queue: %w: %d entries to skip, the file ends after %d", ErrCorrupt, n, i)
+		}
+		if err != nil {
+			return err
+		}
+		r.crc.Write(line)
+		r.crc.Write([]byte{'\n'})
+		r.n++
+		if i == n-1 {
+			last = line
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	tok, _, _ := bytes.Cut(last, []byte{' '})
+	p, err := unescape(string(tok), fieldPath)
+	if err != nil {
+		return fmt.Errorf("queue: line %d: %w: path: %v", r.lineNo, ErrCorrupt, err)
+	}
+	r.last = p
+	return nil
+}
+
 func (r *Reader) checkOrder(p string) error {
 	if r.n > 0 && (r.last == "" || comparePaths(p, r.last) >= 0) {
 		return fmt.Errorf("%w: entry %s out of order after %s", ErrCorrupt, pathesc.Escape(p), pathesc.Escape(r.last))

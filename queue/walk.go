@@ -47,6 +47,10 @@ type Stats struct {
 	Errors   int64         // unreadable or vanished entries, skipped
 	Failures []Failure     // the first MaxFailures of them
 	Duration time.Duration // of the whole WriteFile
+	// Links is Survey.Links for the queue written: phase two need not
+	// read it once more to survey it (see SurveyFile).
+	Links  func(dev, ino uint64) bool
+	prints []uint64 // fingerprints of the multiply-linked entries
 }
 
 // MaxFailures bounds Stats.Failures.
@@ -228,6 +232,9 @@ func (wk *walker) emit(rel string, m fsmeta.Meta) error {
 		st.Symlinks++
 	default:
 		st.Specials++
+	}
+	if m.Nlink > 1 && m.Type != fsmeta.TypeDir {
+		st.prints = append(st.prints, fingerprint(m.Dev, m.Ino))
 	}
 	return nil
 }

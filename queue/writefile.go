@@ -28,6 +28,10 @@ func WriteFile(ctx context.Context, path, source string, o BuildOptions) (Stats,
 	start := time.Now()
 	st, err := writeFile(ctx, path, source, &o)
 	st.Duration = time.Since(start)
+	if err == nil {
+		st.Links = linkGroups(st.prints)
+	}
+	st.prints = nil
 	return st, err
 }
 

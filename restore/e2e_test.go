@@ -229,6 +229,11 @@ func (memCache) Lookup([32]byte) (uploader.Object, bool, error) { return uploade
 func (memCache) Use([32]byte, bool) error                       { return nil }
 func (memCache) Put([32]byte, uploader.Object, bool) error      { return nil }
 func (memCache) Flush() error                                   { return nil }
+func (memCache) LookupSubtree([32]byte) (uploader.Subtree, bool, error) {
+	return uploader.Subtree{}, false, nil
+}
+func (memCache) UseSubtree([32]byte) error                   { return nil }
+func (memCache) PutSubtree([32]byte, uploader.Subtree) error { return nil }
 
 // queueEntries feeds a queue to the uploader.
 type queueEntries struct{ r *queue.Reader }

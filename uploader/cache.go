@@ -53,6 +53,34 @@ func (l *lockedCache) put(key [32]byte, obj Object, dir bool) error {
 	return nil
 }
 
+func (l *lockedCache) lookupSubtree(key [32]byte) (Subtree, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, ok, err := l.c.LookupSubtree(key)
+	if err != nil {
+		return s, ok, fmt.Errorf("uploader: cache lookup: %w", err)
+	}
+	return s, ok, nil
+}
+
+func (l *lockedCache) useSubtree(key [32]byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.c.UseSubtree(key); err != nil {
+		return fmt.Errorf("uploader: cache use: %w", err)
+	}
+	return nil
+}
+
+func (l *lockedCache) putSubtree(key [32]byte, s Subtree) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.c.PutSubtree(key, s); err != nil {
+		return fmt.Errorf("uploader: cache put: %w", err)
+	}
+	return nil
+}
+
 // flushSoon commits unless the last commit is less than flushEvery ago:
 // the per-directory flush.
 func (l *lockedCache) flushSoon() error {
@@ -116,6 +144,7 @@ func (b *build) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
 			return Object{}, false, nil
 		}
 		renewed = true
+		obj.RenewedAt = b.opts.Now()
 		b.stats.renewed.Add(1)
 	}
 	if err := b.cache.use(key, renewed); err != nil {

@@ -3,6 +3,7 @@ package uploader
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lafs-backup/lafs-backup/internal/logx"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
@@ -30,13 +31,16 @@ func (b *build) mkdir(ctx context.Context, n *node) error {
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
-	cap, err := b.dirCap(ctx, key, keyed, children)
+	cap, lease, err := b.dirCap(ctx, key, keyed, children)
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
 	n.cap = cap
 	n.edge = treeformat.Edge{Meta: n.meta}
 	n.dir.children = nil // done with them: only the directory's own result stays
+	if err := b.recordSubtree(n, lease); err != nil {
+		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
+	}
 	if b.log.Enabled(ctx, logx.LevelNoise) {
 		b.log.Log(ctx, logx.LevelNoise, "directory done", "path", pathesc.Escape(n.path), "children", len(kids))
 	}
@@ -65,24 +69,48 @@ func (b *build) childMap(kids []*node) (map[string]Child, []keyChild, error) {
 	return children, keyed, nil
 }
 
-// dirCap returns the cap of the directory with these children: from the
-// cache under key, or created now and recorded.
-func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (string, error) {
+// recordSubtree records the subtree row of the directory n just built,
+// when subtree rows are on and nothing in it is dirty (docs/uploader.md,
+// Subtrees). lease is the directory object's own last renewal; n.lease
+// becomes the oldest in the subtree.
+func (b *build) recordSubtree(n *node, lease time.Time) error {
+	n.lease = older(n.dir.oldest, leaseOf(n.cap, lease))
+	n.dirty = n.dirty || n.dir.dirty
+	if n.sub == nil || n.dirty {
+		return nil
+	}
+	b.stats.subtreesRecorded.Add(1)
+	return b.cache.putSubtree(n.sub.key, Subtree{Cap: n.cap, Entries: n.sub.entries, RenewedAt: n.lease})
+}
+
+// leaseOf is an object's lease time for the subtree bookkeeping: none for
+// a LIT cap, which has no shares.
+func leaseOf(cap string, renewed time.Time) time.Time {
+	if isLIT(cap) {
+		return time.Time{}
+	}
+	return renewed
+}
+
+// dirCap returns the cap of the directory with these children, from the
+// cache under key or created now and recorded, and when its lease was
+// last renewed.
+func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (string, time.Time, error) {
 	obj, ok, err := b.reuse(ctx, key)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	if ok {
 		b.stats.dirsReused.Add(1)
-		return obj.Cap, nil
+		return obj.Cap, obj.RenewedAt, nil
 	}
 	id, err := dirContentID(keyed)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	release, err := b.flights.acquire(ctx, id)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	defer release()
 	// An identical directory (same key) may have been created while this
@@ -91,14 +119,14 @@ func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, chil
 		if ok {
 			b.stats.dirsReused.Add(1)
 		}
-		return obj.Cap, err
+		return obj.Cap, obj.RenewedAt, err
 	}
 	cap, err := b.grid.Mkdir(ctx, children)
 	if err != nil {
-		return "", fmt.Errorf("mkdir-immutable: %w", err)
+		return "", time.Time{}, fmt.Errorf("mkdir-immutable: %w", err)
 	}
 	b.stats.dirsCreated.Add(1)
-	return cap, b.record(key, Object{Cap: cap}, true)
+	return cap, b.opts.Now(), b.record(key, Object{Cap: cap}, true)
 }
 
 // wrapper builds the root wrapper: a directory whose one child, named
@@ -117,7 +145,7 @@ func (b *build) wrapper(ctx context.Context, w *node) error {
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
-	cap, err := b.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
+	cap, _, err := b.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}

@@ -195,6 +195,10 @@ type fakeCache struct {
 	puts      int
 	flushes   int
 	now       func() time.Time
+
+	subs, subsPending            map[[32]byte]Subtree
+	subLookups, subUses, subPuts int
+	lookups                      int
 }
 
 type cacheRow struct {
@@ -205,12 +209,14 @@ type cacheRow struct {
 var _ Cache = (*fakeCache)(nil)
 
 func newFakeCache() *fakeCache {
-	return &fakeCache{committed: map[[32]byte]cacheRow{}, pending: map[[32]byte]cacheRow{}, now: time.Now}
+	return &fakeCache{committed: map[[32]byte]cacheRow{}, pending: map[[32]byte]cacheRow{}, now: time.Now,
+		subs: map[[32]byte]Subtree{}, subsPending: map[[32]byte]Subtree{}}
 }
 
 func (c *fakeCache) Lookup(key [32]byte) (Object, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.lookups++
 	if row, ok := c.pending[key]; ok {
 		return row.Object, true, nil
 	}
@@ -247,6 +253,38 @@ func (c *fakeCache) Put(key [32]byte, obj Object, dir bool) error {
 	return nil
 }
 
+func (c *fakeCache) LookupSubtree(key [32]byte) (Subtree, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.subLookups++
+	if s, ok := c.subsPending[key]; ok {
+		return s, true, nil
+	}
+	s, ok := c.subs[key]
+	return s, ok, nil
+}
+
+func (c *fakeCache) UseSubtree(key [32]byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.subs[key]; !ok {
+		return errors.New("fake cache: UseSubtree of a missing key")
+	}
+	c.subUses++
+	return nil
+}
+
+func (c *fakeCache) PutSubtree(key [32]byte, s Subtree) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s.Cap == "" || s.Entries < 1 {
+		return errors.New("fake cache: PutSubtree without cap or entries")
+	}
+	c.subsPending[key] = s
+	c.subPuts++
+	return nil
+}
+
 func (c *fakeCache) Flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -254,6 +292,10 @@ func (c *fakeCache) Flush() error {
 		c.committed[k] = v
 	}
 	clear(c.pending)
+	for k, v := range c.subsPending {
+		c.subs[k] = v
+	}
+	clear(c.subsPending)
 	c.flushes++
 	return nil
 }
@@ -265,6 +307,9 @@ func (c *fakeCache) reopen() *fakeCache {
 	n := newFakeCache()
 	for k, v := range c.committed {
 		n.committed[k] = v
+	}
+	for k, v := range c.subs {
+		n.subs[k] = v
 	}
 	return n
 }

@@ -51,6 +51,7 @@ func (b *build) file(ctx context.Context, n *node) error {
 			return b.sourceProblem(n, err)
 		}
 		size, mtime := st.Size, st.Mtim.Nano()
+		b.sameAsWalk(n, size, mtime)
 		var key [32]byte
 		var c content
 		if size > maxLIT {
@@ -62,6 +63,7 @@ func (b *build) file(ctx context.Context, n *node) error {
 			}
 			if ok {
 				b.stats.filesReused.Add(1)
+				n.lease = obj.RenewedAt
 				b.setFile(n, content{cap: obj.Cap, enc: obj.Enc, size: size}, mtime, "reused")
 				return nil
 			}
@@ -97,8 +99,17 @@ func (b *build) fileDone(n *node, key [32]byte, c content, mtime int64) error {
 	if err := b.record(key, Object{Cap: c.cap, Enc: c.enc, Probe: c.probe}, false); err != nil {
 		return err
 	}
+	n.lease = b.opts.Now()
 	b.setFile(n, c, mtime, "uploaded")
 	return nil
+}
+
+// sameAsWalk marks n dirty when phase two's stat differs from what the
+// walk recorded: what is uploaded then is not what the subtree key says.
+func (b *build) sameAsWalk(n *node, size, mtime int64) {
+	if size != n.meta.Size || mtime != n.meta.MtimeNs {
+		n.dirty = true
+	}
 }
 
 func (b *build) setFile(n *node, c content, mtime int64, what string) {
@@ -263,6 +274,7 @@ func (b *build) sourceProblem(n *node, err error) error {
 }
 
 func (b *build) problem(n *node, kind ProblemKind, why string) {
+	n.dirty = true // not faithful: the next run must look again
 	p := Problem{Kind: kind, Path: pathesc.Escape(n.path), Reason: why}
 	b.stats.problem(p)
 	b.log.Warn("entry "+string(kind), "path", p.Path, "reason", why)
@@ -283,6 +295,7 @@ func (b *build) symlink(ctx context.Context, n *node) error {
 	}
 	m := n.meta
 	m.MtimeNs = st.Mtim.Nano()
+	b.sameAsWalk(n, st.Size, m.MtimeNs)
 	n.edge = treeformat.Edge{Meta: m, Hardlink: n.hardlink}
 	if len(target) <= maxLIT {
 		n.cap = b.grid.LIT([]byte(target))
@@ -295,7 +308,7 @@ func (b *build) symlink(ctx context.Context, n *node) error {
 		return err
 	}
 	if ok {
-		n.cap = obj.Cap
+		n.cap, n.lease = obj.Cap, obj.RenewedAt
 		b.stats.filesReused.Add(1)
 		return nil
 	}
@@ -310,6 +323,7 @@ func (b *build) symlink(ctx context.Context, n *node) error {
 		return fmt.Errorf("uploader: %s: upload symlink target: %w", pathesc.Escape(n.path), err)
 	}
 	b.stats.filesUploaded.Add(1)
+	n.lease = b.opts.Now()
 	return b.record(key, Object{Cap: n.cap}, false)
 }
 

@@ -26,8 +26,8 @@ func TestHardlinkTableKeepsOnlyCandidates(t *testing.T) {
 			for _, n := range []*node{first, outsider, second} {
 				tr.hardlink(n)
 			}
-			if len(tr.links) != tc.wantTable || second.hardlink != tc.wantLink || first.hardlink != "" || outsider.hardlink != "" {
-				t.Errorf("table %d (want %d), second.hardlink %q (want %q)", len(tr.links), tc.wantTable, second.hardlink, tc.wantLink)
+			if len(tr.links.first) != tc.wantTable || second.hardlink != tc.wantLink || first.hardlink != "" || outsider.hardlink != "" {
+				t.Errorf("table %d (want %d), second.hardlink %q (want %q)", len(tr.links.first), tc.wantTable, second.hardlink, tc.wantLink)
 			}
 		})
 	}

@@ -72,7 +72,22 @@ type Options struct {
 	// have nearly every file linked to older snapshots, outside the walk:
 	// without this the table holds a path per file. nil keeps every one.
 	LinkCandidates func(dev, ino uint64) bool
+	// WalkStarted is when phase one started the walk that wrote the
+	// entries, set only when they are that fresh walk of this run (not a
+	// queue reused from an earlier one). It enables subtree rows: a
+	// directory whose subtree is clean is recorded under its subtree key,
+	// and RunFrom reuses an unchanged subtree by that key without looking
+	// at what is inside (docs/uploader.md). Entries whose mtime or ctime
+	// is within RacyMargin before it are too new to be recorded so. Zero
+	// disables both.
+	WalkStarted time.Time
 }
+
+// RacyMargin: an entry changed less than this before the walk started
+// may change again within the same timestamp tick after the walk read
+// it (coarse clocks: jiffies, 1 s or 2 s filesystems), unseen; a subtree
+// holding one is not recorded (git's "racily clean" rule).
+const RacyMargin = 2 * time.Second
 
 func (o Options) withDefaults() (Options, error) {
 	var errs []error

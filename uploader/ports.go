@@ -63,9 +63,20 @@ type Object struct {
 	RenewedAt time.Time
 }
 
+// Subtree is a subtree cache row: the cap of a directory whose whole
+// subtree had the metadata its key hashes (see subtree.go), the entries
+// below it (itself included), and the oldest lease renewal among the
+// objects inside when it was recorded.
+type Subtree struct {
+	Cap       string
+	Entries   int64
+	RenewedAt time.Time
+}
+
 // Cache is the entry cache as the uploader sees it. Keys are opaque hashes
-// (see keys.go); caps live only in Object. The uploader serialises its
-// calls, so implementations need not be safe for concurrent use.
+// (see keys.go); caps live only in Object and Subtree. The uploader
+// serialises its calls, so implementations need not be safe for
+// concurrent use.
 type Cache interface {
 	Lookup(key [32]byte) (Object, bool, error)
 	// Use marks a reused row as used by this run's generation; renewed says
@@ -73,6 +84,12 @@ type Cache interface {
 	Use(key [32]byte, renewed bool) error
 	// Put records an object uploaded (or created) in this run.
 	Put(key [32]byte, obj Object, dir bool) error
+	// LookupSubtree, UseSubtree and PutSubtree are the same for subtree
+	// rows. Using one marks only it, not the rows inside (docs/cache.md,
+	// Subtrees).
+	LookupSubtree(key [32]byte) (Subtree, bool, error)
+	UseSubtree(key [32]byte) error
+	PutSubtree(key [32]byte, s Subtree) error
 	// Flush commits what has been Put and Used so far. Called after a
 	// directory when the last call is at least 250 ms ago (flushEvery), and
 	// at the end of Run, also an interrupted one.

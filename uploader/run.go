@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // Uploader turns a stream of phase-one entries into an immutable tree on
@@ -55,11 +57,13 @@ type build struct {
 	busy    int // nodes handed to workers, result not yet received
 	eof     bool
 	wrap    *node
+	plan    plan // subtrees reused whole (RunFrom)
 }
 
 type entryMsg struct {
-	e   Entry
-	err error
+	e      Entry
+	err    error
+	reused *plannedSubtree // e is this subtree's directory, the entries below it skipped
 }
 
 type result struct {
@@ -73,11 +77,54 @@ type result struct {
 // vanished or could not be read are left out and listed in Stats; grid and
 // cache errors, a malformed stream and cancellation end the run with an
 // error, after the cache has been flushed so a rerun reuses the finished
-// work. Run closes entries.
+// work. Run closes entries. It reads them once, so it records subtree rows
+// (with Options.WalkStarted) but reuses none; RunFrom does.
 func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, stats Stats, err error) {
+	return u.run(ctx, entries, plan{})
+}
+
+// RunFrom is Run on entries it opens twice (the same ones both times):
+// with Options.WalkStarted set, the first pass finds the directories whose
+// whole subtree is unchanged since a run recorded it, and the second
+// reuses each of them with one cache row, without a stat, a lookup or a
+// generation bump for anything inside (docs/uploader.md, Subtrees).
+// Without WalkStarted, or with DisableDedup, it is Run.
+func (u *Uploader) RunFrom(ctx context.Context, open func() (Entries, error)) (string, Stats, error) {
+	var p plan
+	if !u.opts.WalkStarted.IsZero() && !u.opts.DisableDedup {
+		es, err := open()
+		if err != nil {
+			return "", Stats{}, fmt.Errorf("uploader: open entries: %w", err)
+		}
+		start := time.Now()
+		var lookups int
+		p, lookups, err = u.makePlan(ctx, es)
+		if cerr := es.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("uploader: close entries: %w", cerr)
+		}
+		if err != nil {
+			return "", Stats{}, err
+		}
+		u.opts.Logger.Debug("subtrees unchanged", "subtrees", len(p.subs), "lookups", lookups, "took", time.Since(start))
+	}
+	es, err := open()
+	if err != nil {
+		return "", Stats{}, fmt.Errorf("uploader: open entries: %w", err)
+	}
+	return u.run(ctx, es, p)
+}
+
+func (u *Uploader) run(ctx context.Context, entries Entries, p plan) (rootCap string, stats Stats, err error) {
 	c := &counters{start: u.opts.Now(), escape: pathesc.Escape}
 	u.cur.Store(c)
-	r := &build{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights()}
+	r := &build{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights(), plan: p}
+	if p.links != nil {
+		r.tree.links = *p.links
+	}
+	if !u.opts.WalkStarted.IsZero() {
+		r.tree.hash = newSubtreeHasher(u.opts.SourcePattern, u.encodingOf)
+		r.tree.walkStarted = u.opts.WalkStarted.UnixNano()
+	}
 	defer func() {
 		c.mu.Lock()
 		c.end = u.opts.Now()
@@ -87,7 +134,7 @@ func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, st
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	entryCh, stopReader := readEntries(entries)
+	entryCh, stopReader := readEntries(entries, r.plan.subs)
 	workCh := make(chan *node)
 	resCh := make(chan result)
 	var wg sync.WaitGroup
@@ -120,27 +167,80 @@ func (u *Uploader) Run(ctx context.Context, entries Entries) (rootCap string, st
 	return r.wrap.cap, stats, nil
 }
 
-// readEntries reads the stream in a goroutine. stop ends it and waits for
-// it, so entries can be closed afterwards.
-func readEntries(entries Entries) (<-chan entryMsg, func()) {
+// readEntries reads the stream in a goroutine. It passes over the entries
+// below each planned subtree (Skipper.Skip when entries has it, else
+// reading and dropping them) and hands on the subtree's own directory
+// with it. stop ends it and waits for it, so entries can be closed
+// afterwards.
+func readEntries(entries Entries, subs []plannedSubtree) (<-chan entryMsg, func()) {
 	ch := make(chan entryMsg, 64)
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		rd := planReader{entries: entries, subs: subs}
 		for {
-			e, err := entries.Next()
+			m := rd.next()
 			select {
-			case ch <- entryMsg{e, err}:
+			case ch <- m:
 			case <-quit:
 				return
 			}
-			if err != nil {
+			if m.err != nil {
 				return
 			}
 		}
 	}()
 	return ch, func() { close(quit); <-done }
+}
+
+// Skipper is what Entries may also do: pass over the next n entries
+// without decoding them (queue.Reader does), for subtrees reused whole.
+type Skipper interface {
+	Skip(n int64) error
+}
+
+// planReader reads entries, passing over planned subtrees.
+type planReader struct {
+	entries Entries
+	subs    []plannedSubtree
+	ord     int64 // ordinal of the next entry
+}
+
+func (p *planReader) next() entryMsg {
+	var s *plannedSubtree
+	if len(p.subs) > 0 && p.ord >= p.subs[0].first {
+		s = &p.subs[0]
+		p.subs = p.subs[1:]
+		if err := p.skip(s.last - p.ord); err != nil {
+			return entryMsg{err: err}
+		}
+	}
+	e, err := p.entries.Next()
+	p.ord++
+	if err == io.EOF && (s != nil || len(p.subs) > 0) {
+		err = fmt.Errorf("the stream ended early: %w", errPassesDiffer)
+	}
+	return entryMsg{e: e, err: err, reused: s}
+}
+
+func (p *planReader) skip(n int64) error {
+	p.ord += n
+	if sk, ok := p.entries.(Skipper); ok {
+		if err := sk.Skip(n); err != nil {
+			return fmt.Errorf("skip a reused subtree: %w (%w)", err, errPassesDiffer)
+		}
+		return nil
+	}
+	for ; n > 0; n-- {
+		if _, err := p.entries.Next(); err != nil {
+			if err == io.EOF {
+				err = errPassesDiffer
+			}
+			return fmt.Errorf("skip a reused subtree: %w", err)
+		}
+	}
+	return nil
 }
 
 // loop is the driver: it alone owns the tree. It reads entries while
@@ -194,14 +294,40 @@ func (b *build) entry(m entryMsg) error {
 	}
 	b.stats.entries.Add(1)
 	b.stats.setCurrent(m.e.Path)
-	n, ready, err := b.tree.add(m.e)
+	n, ready, err := b.tree.add(m.e, m.reused)
 	if err != nil {
 		return fmt.Errorf("uploader: %w", err)
+	}
+	if m.reused != nil {
+		return b.reuseSubtree(n, m.reused)
 	}
 	b.stats.peakPending = max(b.stats.peakPending, b.tree.pending)
 	if ready {
 		b.ready.push(n)
 	}
+	return nil
+}
+
+// errPassesDiffer: RunFrom's second pass over the entries did not see what
+// the first saw.
+var errPassesDiffer = errors.New("the entries changed between the passes")
+
+// reuseSubtree finishes the directory n, reused whole from the plan's row
+// with the edge its own entry gives, as mkdir would have made it.
+func (b *build) reuseSubtree(n *node, s *plannedSubtree) error {
+	if n.kind != kindDir || b.tree.hash.key(n.path, s.id.digest) != s.id.key {
+		return fmt.Errorf("uploader: entry %s is not the directory the first pass saw there: %w", pathesc.Escape(n.path), errPassesDiffer)
+	}
+	if err := b.cache.useSubtree(s.id.key); err != nil {
+		return err
+	}
+	n.cap, n.lease = s.row.Cap, s.row.RenewedAt
+	n.edge = treeformat.Edge{Meta: n.meta}
+	b.stats.subtreesReused.Add(1)
+	b.stats.entries.Add(s.id.entries - 1) // those below it, passed over
+	b.stats.filesReused.Add(s.id.files)
+	b.stats.dirsReused.Add(s.id.dirs)
+	b.finished(n)
 	return nil
 }
 

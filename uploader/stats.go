@@ -26,6 +26,11 @@ type Stats struct {
 	Skipped       int64 // entries gone since the walk (vanished, changed type): left out
 	Failed        int64 // entries that could not be read: left out
 	Changed       int64 // files that kept changing while read: uploaded as last read
+	// SubtreesReused counts directories reused with their whole subtree
+	// by one subtree key; their entries count in Entries, and their files
+	// and directories in FilesReused and DirsReused, without a lookup.
+	SubtreesReused   int64
+	SubtreesRecorded int64 // subtree rows written
 	// Problems lists the skipped, failed and changed entries (the first
 	// MaxProblems of them).
 	Problems []Problem
@@ -61,6 +66,7 @@ type counters struct {
 	dirsCreated, dirsReused, renewed               atomic.Int64
 	bytesRead, bytesSent, compressedIn, compressed atomic.Int64
 	skipped, failed, changed                       atomic.Int64
+	subtreesReused, subtreesRecorded               atomic.Int64
 
 	peakPending int // most unfinished nodes at once (driver only; tests)
 
@@ -97,20 +103,22 @@ func (c *counters) setCurrent(p string) {
 
 func (c *counters) snapshot(now time.Time) Stats {
 	s := Stats{
-		Entries:       c.entries.Load(),
-		FilesUploaded: c.filesUploaded.Load(),
-		FilesReused:   c.filesReused.Load(),
-		FilesLIT:      c.filesLIT.Load(),
-		DirsCreated:   c.dirsCreated.Load(),
-		DirsReused:    c.dirsReused.Load(),
-		Renewed:       c.renewed.Load(),
-		BytesRead:     c.bytesRead.Load(),
-		BytesSent:     c.bytesSent.Load(),
-		CompressedIn:  c.compressedIn.Load(),
-		CompressedOut: c.compressed.Load(),
-		Skipped:       c.skipped.Load(),
-		Failed:        c.failed.Load(),
-		Changed:       c.changed.Load(),
+		Entries:          c.entries.Load(),
+		FilesUploaded:    c.filesUploaded.Load(),
+		FilesReused:      c.filesReused.Load(),
+		FilesLIT:         c.filesLIT.Load(),
+		DirsCreated:      c.dirsCreated.Load(),
+		DirsReused:       c.dirsReused.Load(),
+		Renewed:          c.renewed.Load(),
+		BytesRead:        c.bytesRead.Load(),
+		BytesSent:        c.bytesSent.Load(),
+		CompressedIn:     c.compressedIn.Load(),
+		CompressedOut:    c.compressed.Load(),
+		Skipped:          c.skipped.Load(),
+		Failed:           c.failed.Load(),
+		Changed:          c.changed.Load(),
+		SubtreesReused:   c.subtreesReused.Load(),
+		SubtreesRecorded: c.subtreesRecorded.Load(),
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -3,6 +3,7 @@ package uploader
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
@@ -34,14 +35,42 @@ type node struct {
 	cap  string
 	edge treeformat.Edge // what its edge records, but RawName (set with the name)
 	omit bool            // skipped or failed: left out of the parent
+
+	// Subtree bookkeeping (subtree.go), when subtree rows are enabled.
+	sub   *subtreeID // a directory's subtree key, digest and entry count
+	dirty bool       // this entry may not be recorded as unchanged: racy, changed since the walk, or a problem
+	lease time.Time  // when its object's lease was last renewed; zero: no lease (LIT)
+}
+
+// subtreeID is what identifies a directory's subtree, and its counts.
+type subtreeID struct {
+	key, digest [32]byte
+	entries     int64 // itself included
+	files, dirs int64 // non-directories and directories, itself included
 }
 
 // dirState collects a directory's children until the directory's own entry
 // has arrived and every child is done.
 type dirState struct {
 	children []*node
-	pending  int   // children not done yet
-	self     *node // the directory's node, once its entry was read
+	pending  int       // children not done yet
+	self     *node     // the directory's node, once its entry was read
+	dirty    bool      // a child done so far is dirty or left out
+	oldest   time.Time // the oldest lease among the children done so far; zero: none
+}
+
+// childDone folds a finished child into the directory's subtree state.
+func (ds *dirState) childDone(n *node) {
+	ds.dirty = ds.dirty || n.dirty || n.omit
+	ds.oldest = older(ds.oldest, n.lease)
+}
+
+// older is the earlier of two lease times, zero meaning none.
+func older(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 type devIno struct{ dev, ino uint64 }
@@ -51,14 +80,17 @@ type devIno struct{ dev, ino uint64 }
 // nodes not finished.
 type tree struct {
 	open    map[string]*dirState
-	links   map[devIno]string
-	cand    func(dev, ino uint64) bool // nil: every multiply-linked file
+	links   linkTable
 	pending int
 	root    *node
+	// hash computes subtree keys as entries arrive (nil: subtree rows
+	// are off); walkStarted is Options.WalkStarted for the racy check.
+	hash        *subtreeHasher
+	walkStarted int64
 }
 
 func newTree(cand func(dev, ino uint64) bool) *tree {
-	return &tree{open: map[string]*dirState{}, links: map[devIno]string{}, cand: cand}
+	return &tree{open: map[string]*dirState{}, links: linkTable{first: map[devIno]string{}, cand: cand}}
 }
 
 func kindOf(t fsmeta.Type) (nodeKind, bool) {
@@ -101,8 +133,10 @@ func splitPath(p string) (parent, name string) {
 
 // add turns an entry into a node, links it to its parent's state and says
 // whether it can be processed right away (everything but a directory whose
-// children are not all done).
-func (t *tree) add(e Entry) (*node, bool, error) {
+// children are not all done). reused is the plan's subtree row when e is a
+// directory reused whole (its entries below were dropped): it is then
+// done at once, and add says not ready.
+func (t *tree) add(e Entry, reused *plannedSubtree) (*node, bool, error) {
 	if t.root != nil {
 		return nil, false, fmt.Errorf("entry %s after the root entry", pathesc.Escape(e.Path))
 	}
@@ -125,6 +159,7 @@ func (t *tree) add(e Entry) (*node, bool, error) {
 	} else if e.Meta.Nlink > 1 {
 		t.hardlink(n)
 	}
+	t.hashEntry(n, reused)
 	if e.Path == "" {
 		if kind != kindDir {
 			return nil, false, fmt.Errorf("the root entry is a %v, not a directory", e.Meta.Type)
@@ -144,21 +179,54 @@ func (t *tree) add(e Entry) (*node, bool, error) {
 		n.parent = ps
 	}
 	t.pending++
-	return n, kind != kindDir || n.dir.pending == 0, nil
+	return n, reused == nil && (kind != kindDir || n.dir.pending == 0), nil
+}
+
+// hashEntry feeds n into the subtree hasher: a directory gets its subtree
+// key, or for a reused one the digest its row was found by.
+func (t *tree) hashEntry(n *node, reused *plannedSubtree) {
+	if t.hash == nil {
+		return
+	}
+	n.dirty = racy(&n.meta, t.walkStarted)
+	switch {
+	case reused != nil:
+		n.sub = &reused.id
+		t.hash.subdir(n.path, reused.id)
+	case n.kind == kindDir:
+		id, _ := t.hash.dir(n.path, &n.meta)
+		n.sub = &id
+	default:
+		t.hash.leaf(n.path, &n.meta, n.hardlink)
+	}
 }
 
 // hardlink records the first member of a (dev, ino) group and points later
 // members at it.
-func (t *tree) hardlink(n *node) {
-	k := devIno{n.meta.Dev, n.meta.Ino}
-	if t.cand != nil && !t.cand(k.dev, k.ino) {
-		return
+func (t *tree) hardlink(n *node) { n.hardlink = t.links.ref(n.path, &n.meta) }
+
+// linkTable holds the first member of each hardlink group seen so far.
+type linkTable struct {
+	first map[devIno]string
+	cand  func(dev, ino uint64) bool // nil: every multiply-linked file
+}
+
+// ref returns the path of the first member of the group of the
+// multiply-linked non-directory entry at path, "" when it is the first
+// (it is then recorded) or cannot have another link in this walk.
+func (l *linkTable) ref(path string, m *fsmeta.Meta) string {
+	k := devIno{m.Dev, m.Ino}
+	if l.cand != nil && !l.cand(k.dev, k.ino) {
+		return ""
 	}
-	if first, ok := t.links[k]; ok {
-		n.hardlink = first
-		return
+	if first, ok := l.first[k]; ok {
+		if first == path { // a table filled by RunFrom's first pass
+			return ""
+		}
+		return first
 	}
-	t.links[k] = n.path
+	l.first[k] = path
+	return ""
 }
 
 // orphans reports children whose directory never came before the root:
@@ -180,6 +248,7 @@ func (t *tree) done(n *node) *node {
 	switch {
 	case n.parent != nil:
 		ps := n.parent
+		ps.childDone(n)
 		ps.pending--
 		if ps.self != nil && ps.pending == 0 {
 			return ps.self

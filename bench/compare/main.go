@@ -62,7 +62,15 @@ func main() {
 	flag.IntVar(&b.runs, "runs", 3, "repetitions of each figure that takes under -long")
 	flag.DurationVar(&b.long, "long", time.Minute, "figures whose first run takes longer are measured once")
 	flag.IntVar(&b.parallel, "curl-parallel", 8, "curl --parallel-max for the small-file gateway ceiling")
+	serveNull := flag.Bool("serve-null", false, "only serve the null gateway (printing its URL) until interrupted, to profile lafs-backup by hand")
 	flag.Parse()
+	if *serveNull {
+		if err := serveNullGateway(); err != nil {
+			fmt.Fprintln(os.Stderr, "compare:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	b.prof = full
 	if *q {
 		b.prof = quick

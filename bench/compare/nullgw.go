@@ -8,7 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 )
 
 // nullGateway answers the requests a first backup sends at once, without
@@ -60,3 +63,17 @@ func fakeCap(prefix string, body io.Reader) string {
 }
 
 func (g *nullGateway) close() { g.srv.Shutdown(context.Background()) }
+
+// serveNullGateway runs the null gateway alone until SIGINT or SIGTERM.
+func serveNullGateway() error {
+	g, err := startNullGateway()
+	if err != nil {
+		return err
+	}
+	defer g.close()
+	fmt.Println(g.url)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return nil
+}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/lafs-backup/lafs-backup/uploader"
 )
 
 // toolFigs are one tool's figures on one tree.
@@ -139,8 +141,16 @@ func (b *bench) generate(kind, tool string, rep int, gen func(string, uint64) (t
 	}
 	b.logf("%s: generated %s tree %d: %d files, %d dirs, %d symlinks, %.1f MB in %.1f s",
 		kind, tool, rep, t.Files, t.Dirs, t.Symlinks, float64(t.Bytes)/1e6, time.Since(start).Seconds())
+	settle()
 	return t, nil
 }
+
+// settle waits until what was just written is older than the uploader's
+// RacyMargin (2 s): a tree changed within it of a backup's walk is not
+// recorded as unchanged (docs/uploader.md), which a nightly backup of a
+// tree written hours before never meets; a fresh tree backed up at once
+// would make every first backup look like that exception.
+func settle() { time.Sleep(uploader.RacyMargin + 100*time.Millisecond) }
 
 func (b *bench) treeRoot(kind, tool string, rep int) string {
 	return filepath.Join(b.work, "trees", fmt.Sprintf("%s-%s-%d", kind, tool, rep))

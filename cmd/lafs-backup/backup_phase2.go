@@ -28,8 +28,11 @@ type lockedBackup struct {
 	reused  bool // the queue was not written by this run
 	unknown bool // ... and does not say whether its walk had errors
 	qstats  queue.Stats
-	grid    *gridPort
-	survey  queue.Survey
+	// walked is when this run's phase one started: zero when the queue
+	// was reused, whose entries are then only hints.
+	walked time.Time
+	grid   *gridPort
+	survey queue.Survey
 }
 
 func (b *lockedBackup) do(ctx context.Context) error {
@@ -92,6 +95,7 @@ func (b *lockedBackup) phaseOne(ctx context.Context) error {
 		b.reused = true
 		return nil
 	}
+	b.walked = time.Now()
 	st, err := writeQueue(ctx, b.e, b.queuePath, b.source)
 	b.qstats = st
 	return err
@@ -119,8 +123,9 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 	}
 	// Only (dev, ino) pairs linked twice inside this walk need the
 	// hardlink table (rsync --link-dest trees link nearly every file to
-	// older snapshots).
-	sv, err := queue.SurveyFile(b.queuePath)
+	// older snapshots). The walk found them as it wrote the queue; a
+	// reused queue is surveyed.
+	sv, err := b.surveyQueue()
 	if err != nil {
 		return "", uploader.Stats{}, err
 	}
@@ -128,15 +133,14 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 	if b.reused {
 		b.walkOfReusedQueue(sv)
 	}
+	// A queue this run wrote is the tree as it was moments ago: the
+	// uploader may then reuse unchanged subtrees by their metadata alone.
+	opts.WalkStarted = b.walked
 	cache := &cachePort{ctx: context.WithoutCancel(ctx), batch: b.db.NewBatch(b.cur), now: time.Now}
 	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
 		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)
 	}}
 	up, err := uploader.New(b.grid, cache, opts)
-	if err != nil {
-		return "", uploader.Stats{}, err
-	}
-	r, err := queue.Open(b.queuePath)
 	if err != nil {
 		return "", uploader.Stats{}, err
 	}
@@ -149,7 +153,13 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 			defer stopSock()
 		}
 	}
-	rootCap, st, err := up.Run(ctx, queueEntries{r})
+	rootCap, st, err := up.RunFrom(ctx, func() (uploader.Entries, error) {
+		r, err := queue.Open(b.queuePath)
+		if err != nil {
+			return nil, err
+		}
+		return queueEntries{r}, nil
+	})
 	stop()
 	if cerr := cache.Flush(); err == nil && cerr != nil {
 		err = fmt.Errorf("committing the entry cache: %w", cerr)
@@ -159,6 +169,15 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 		return "", st, err
 	}
 	return rootCap, st, nil
+}
+
+// surveyQueue returns the survey of the queue: from the walk that wrote it
+// in this run, else read from the file.
+func (b *lockedBackup) surveyQueue() (queue.Survey, error) {
+	if st := b.qstats; !b.walked.IsZero() && st.Links != nil {
+		return queue.Survey{Entries: st.Entries, Files: st.Files, Bytes: st.Bytes, Links: st.Links}, nil
+	}
+	return queue.SurveyFile(b.queuePath)
 }
 
 // finish records the backup, delivers the cap to every configured

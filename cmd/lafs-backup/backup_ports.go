@@ -173,6 +173,23 @@ func (p *cachePort) Put(key [32]byte, obj uploader.Object, dir bool) error {
 // would commit only when it is done.
 const commitEvery = 64
 
+func (p *cachePort) LookupSubtree(key [32]byte) (uploader.Subtree, bool, error) {
+	s, ok, err := p.batch.LookupSubtree(p.ctx, key)
+	if err != nil || !ok {
+		return uploader.Subtree{}, ok, err
+	}
+	return uploader.Subtree{Cap: s.Cap, Entries: s.Entries, RenewedAt: s.RenewedAt}, true, nil
+}
+
+func (p *cachePort) UseSubtree(key [32]byte) error {
+	p.batch.UseSubtree(key)
+	return nil
+}
+
+func (p *cachePort) PutSubtree(key [32]byte, s uploader.Subtree) error {
+	return p.batch.PutSubtree(entrycache.Subtree{Key: key, Cap: s.Cap, Entries: s.Entries, RenewedAt: s.RenewedAt})
+}
+
 func (p *cachePort) Flush() error { return p.batch.Commit(p.ctx) }
 
 // queueEntries feeds a queue file to the uploader.
@@ -187,3 +204,8 @@ func (q queueEntries) Next() (uploader.Entry, error) {
 }
 
 func (q queueEntries) Close() error { return q.r.Close() }
+
+// Skip passes over entries of a subtree the uploader reuses whole.
+func (q queueEntries) Skip(n int64) error { return q.r.Skip(n) }
+
+var _ uploader.Skipper = queueEntries{}

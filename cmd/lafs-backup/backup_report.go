@@ -46,35 +46,38 @@ func resolveDirSpec(ctx context.Context, c *lafsapi.Client, spec string) (lafsap
 
 // backupSummary is what a finished (or stopped) backup reports.
 type backupSummary struct {
-	Cap           string   `json:"cap,omitempty"`
-	Name          string   `json:"name"`
-	Source        string   `json:"source"`
-	Generation    int64    `json:"generation"`
-	Resumed       bool     `json:"resumed"`
-	Entries       int64    `json:"entries"`
-	FilesUploaded int64    `json:"files_uploaded"`
-	FilesReused   int64    `json:"files_reused"`
-	FilesLIT      int64    `json:"files_lit"`
-	DirsCreated   int64    `json:"dirs_created"`
-	DirsReused    int64    `json:"dirs_reused"`
-	Renewed       int64    `json:"renewed"`
-	BytesRead     int64    `json:"bytes_read"`
-	BytesSent     int64    `json:"bytes_sent"`
-	XZRatio       float64  `json:"xz_ratio,omitempty"`
-	WalkErrors    int64    `json:"walk_errors"`
-	Skipped       int64    `json:"skipped"`
-	Failed        int64    `json:"failed"`
-	Changed       int64    `json:"changed"`
-	Problems      []string `json:"problems,omitempty"`
-	ResultErrors  []string `json:"result_errors,omitempty"`
-	Seconds       float64  `json:"seconds"`
+	Cap           string `json:"cap,omitempty"`
+	Name          string `json:"name"`
+	Source        string `json:"source"`
+	Generation    int64  `json:"generation"`
+	Resumed       bool   `json:"resumed"`
+	Entries       int64  `json:"entries"`
+	FilesUploaded int64  `json:"files_uploaded"`
+	FilesReused   int64  `json:"files_reused"`
+	FilesLIT      int64  `json:"files_lit"`
+	DirsCreated   int64  `json:"dirs_created"`
+	DirsReused    int64  `json:"dirs_reused"`
+	// SubtreesReused: directories reused with everything below them by
+	// one subtree row (their files and directories count as reused).
+	SubtreesReused int64    `json:"subtrees_reused"`
+	Renewed        int64    `json:"renewed"`
+	BytesRead      int64    `json:"bytes_read"`
+	BytesSent      int64    `json:"bytes_sent"`
+	XZRatio        float64  `json:"xz_ratio,omitempty"`
+	WalkErrors     int64    `json:"walk_errors"`
+	Skipped        int64    `json:"skipped"`
+	Failed         int64    `json:"failed"`
+	Changed        int64    `json:"changed"`
+	Problems       []string `json:"problems,omitempty"`
+	ResultErrors   []string `json:"result_errors,omitempty"`
+	Seconds        float64  `json:"seconds"`
 }
 
 func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []string) backupSummary {
 	s := backupSummary{
 		Cap: rootCap, Name: backupName(b.source), Source: b.source, Generation: b.cur.Generation, Resumed: b.resumed,
 		Entries: st.Entries, FilesUploaded: st.FilesUploaded, FilesReused: st.FilesReused, FilesLIT: st.FilesLIT,
-		DirsCreated: st.DirsCreated, DirsReused: st.DirsReused, Renewed: st.Renewed,
+		DirsCreated: st.DirsCreated, DirsReused: st.DirsReused, SubtreesReused: st.SubtreesReused, Renewed: st.Renewed,
 		BytesRead: st.BytesRead, BytesSent: st.BytesSent,
 		WalkErrors: b.qstats.Errors, Skipped: st.Skipped, Failed: st.Failed, Changed: st.Changed,
 		ResultErrors: resultErrs,
@@ -106,8 +109,8 @@ func printSummary(e *env, s backupSummary) {
 	}
 	w := e.Stderr
 	fmt.Fprintf(w, "backup %s generation %d: %d entries in %.1fs%s\n", s.Name, s.Generation, s.Entries, s.Seconds, resumedText(s.Resumed))
-	fmt.Fprintf(w, "  files: %d uploaded, %d reused, %d inline (LIT); directories: %d created, %d reused\n",
-		s.FilesUploaded, s.FilesReused, s.FilesLIT, s.DirsCreated, s.DirsReused)
+	fmt.Fprintf(w, "  files: %d uploaded, %d reused, %d inline (LIT); directories: %d created, %d reused (%d unchanged subtrees)\n",
+		s.FilesUploaded, s.FilesReused, s.FilesLIT, s.DirsCreated, s.DirsReused, s.SubtreesReused)
 	fmt.Fprintf(w, "  bytes: %s read, %s sent", humanBytes(s.BytesRead), humanBytes(s.BytesSent))
 	if s.XZRatio > 0 {
 		fmt.Fprintf(w, ", xz ratio %.2f", s.XZRatio)
