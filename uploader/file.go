@@ -56,7 +56,7 @@ func (b *build) file(ctx context.Context, n *node) error {
 		var c content
 		if size > maxLIT {
 			compress := b.opts.Compress(n.path, size)
-			key = fileKey(b.opts.SourcePattern, n.path, n.meta, size, mtime, encoding(compress, b.opts.XZ.DictCap))
+			key = fileKey(b.opts.SourcePattern, n.path, n.meta, size, mtime, encoding(compress, b.opts.XZ.DictCap, size))
 			obj, ok, rerr := b.reuse(ctx, key)
 			if rerr != nil {
 				return rerr
@@ -180,7 +180,7 @@ func (b *build) upload(ctx context.Context, abs string, size int64, compress, fi
 		}
 		var rc io.ReadCloser = &fileReader{f: f, st: st, limit: limit}
 		if compress {
-			if rc, err = newXZReader(ctx, rc, dictCap(size, b.opts.XZ.DictCap), b.mem); err != nil {
+			if rc, err = newXZReader(ctx, rc, size, b.opts.XZ.DictCap, b.xz); err != nil {
 				return nil, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
+	"github.com/lafs-backup/lafs-backup/internal/pxz"
 )
 
 // Cache keys are entrycache.Key hashes (SHA-256 over length-prefixed parts),
@@ -57,11 +58,15 @@ func (k *keyHash) recorded(m fsmeta.Meta) {
 }
 
 // encoding is the encoding decision as it enters a file key: "none", or xz
-// with the settings that determine its output (the dictionary follows from
-// the size and the largest dictionary).
-func encoding(compress bool, maxDict int) string {
-	if !compress {
+// with the settings that determine its output: for a file of up to
+// parallelMin bytes one stream whose dictionary follows from the size and
+// the largest dictionary, for a larger one the block encoder's settings.
+func encoding(compress bool, maxDict int, size int64) string {
+	switch {
+	case !compress:
 		return "none"
+	case size > parallelMin:
+		return fmt.Sprintf("xz;blocks=%d;dict=%d;%s", pxz.DefaultBlockSize, blockDict(maxDict), pxzEncoderID)
 	}
 	return fmt.Sprintf("xz;dictmax=%d;%s", maxDict, xzEncoderID)
 }

@@ -37,10 +37,12 @@ func TestKeyGolden(t *testing.T) {
 		key  [32]byte
 		want string
 	}{
-		{"file plain", fileKey("/srv/backups/backup.*", "etc/passwd", keyMeta, 1234, 1700000000123456789, encoding(false, DefaultDictCap)),
+		{"file plain", fileKey("/srv/backups/backup.*", "etc/passwd", keyMeta, 1234, 1700000000123456789, encoding(false, DefaultDictCap, 1234)),
 			"581c5d30aec19532cce113d1f0da54f0f307392c3ef13070f21c016987465dc7"},
-		{"file xz", fileKey("/srv/backups/backup.*", "etc/passwd", keyMeta, 1234, 1700000000123456789, encoding(true, DefaultDictCap)),
+		{"file xz", fileKey("/srv/backups/backup.*", "etc/passwd", keyMeta, 1234, 1700000000123456789, encoding(true, DefaultDictCap, 1234)),
 			"603d9ad10519d8375cee02e9d7b1c02b9a5db2fa56c90f6524d0d041b3e3d259"},
+		{"file xz blocks", fileKey("/srv/backups/backup.*", "var/log/big", keyMeta, 5<<20, 1700000000123456789, encoding(true, DefaultDictCap, 5<<20)),
+			"33450b30ac86593f6ea53d8037a72e80ed7bef37c6ceaccf399ef0e64abc0f7e"},
 		{"symlink", symlinkKey("/srv/backups/backup.*", "bin", "usr/bin"), "557838ec36122d3db8ed97811e84301ca27ac0237a8637cab50b595cefe63fc0"},
 		{"dir", dk, "b4ade9403f64b7d0773d594f2350838e3b38c167997f06c4ba63c6ece1cccfda"},
 		{"wrapper", wk, "8df8ac0995b06027e9f57109ac1850592b6249eb82b27a13ae72d1f994a6abb6"},
@@ -64,8 +66,9 @@ func TestKeyParts(t *testing.T) {
 		"path":     fileKey(p, "a/c", keyMeta, 10, 20, "none"),
 		"size":     fileKey(p, "a/b", keyMeta, 11, 20, "none"),
 		"mtime":    fileKey(p, "a/b", keyMeta, 10, 21, "none"),
-		"encoding": fileKey(p, "a/b", keyMeta, 10, 20, encoding(true, DefaultDictCap)),
-		"dictcap":  fileKey(p, "a/b", keyMeta, 10, 20, encoding(true, MinDictCap)),
+		"encoding": fileKey(p, "a/b", keyMeta, 10, 20, encoding(true, DefaultDictCap, 10)),
+		"dictcap":  fileKey(p, "a/b", keyMeta, 10, 20, encoding(true, MinDictCap, 10)),
+		"blocks":   fileKey(p, "a/b", keyMeta, 10, 20, encoding(true, DefaultDictCap, parallelMin+1)),
 		"boundary": fileKey(p, "a/b", keyMeta, 102, 0, "none"),
 	}
 	m3 := keyMeta
@@ -81,7 +84,12 @@ func TestKeyParts(t *testing.T) {
 		}
 		seen[k] = name
 	}
-	if encoding(false, MinDictCap) != encoding(false, DefaultDictCap) {
+	// The block encoder's identity and settings, as they enter the key.
+	if got, want := encoding(true, DefaultDictCap, parallelMin+1),
+		"xz;blocks=1048576;dict=524288;lafs-backup/pxz@1;ulikunitz/xz@v0.5;lzma2;lc3lp0pb2;hashtable4;crc64"; got != want {
+		t.Errorf("block encoding %q, want %q", got, want)
+	}
+	if encoding(false, MinDictCap, 10) != encoding(false, DefaultDictCap, parallelMin+1) {
 		t.Error("xz settings changed the key of an uncompressed file")
 	}
 }

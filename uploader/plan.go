@@ -113,5 +113,5 @@ func (u *Uploader) staleSubtree(s Subtree) bool {
 // encodingOf is a file's encoding decision as its key and its subtree
 // record have it.
 func (u *Uploader) encodingOf(rel string, size int64) string {
-	return encoding(u.opts.Compress(rel, size), u.opts.XZ.DictCap)
+	return encoding(u.opts.Compress(rel, size), u.opts.XZ.DictCap, size)
 }

@@ -22,7 +22,7 @@ type Uploader struct {
 	cache *lockedCache
 	opts  Options
 	fs    sourceFS
-	mem   *weighted
+	xz    xzBudget
 	cur   atomic.Pointer[counters]
 }
 
@@ -36,7 +36,7 @@ func New(grid Grid, cache Cache, opts Options) (*Uploader, error) {
 		return nil, err
 	}
 	u := &Uploader{grid: grid, cache: &lockedCache{c: cache}, opts: opts, fs: osFS,
-		mem: newWeighted(opts.XZ.MemoryLimit)}
+		xz: newXZBudget(opts.XZ.MemoryLimit)}
 	u.cur.Store(&counters{})
 	return u, nil
 }

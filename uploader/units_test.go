@@ -3,7 +3,9 @@ package uploader
 import (
 	"bytes"
 	"context"
+	"io"
 	"testing"
+	"time"
 )
 
 func TestDictCap(t *testing.T) {
@@ -121,5 +123,47 @@ func TestFlights(t *testing.T) {
 	relB()
 	if len(f.m) != 0 {
 		t.Errorf("table not empty: %d", len(f.m))
+	}
+}
+
+// One block writer runs at a time (it uses every core), and it gives its
+// budget back when it has written its last byte, not when the upload
+// ends; single-stream writers do not wait for it.
+func TestXZBudgetBlockWriters(t *testing.T) {
+	budget := newXZBudget(DefaultXZMemory)
+	size := int64(2*parallelMin + 1)
+	open := func() (io.ReadCloser, error) {
+		return newXZReader(t.Context(), io.NopCloser(bytes.NewReader(text(int(size)))), size, DefaultDictCap, budget)
+	}
+	first, err := open()
+	mustDo(t, err)
+	defer first.Close()
+	second := make(chan io.ReadCloser, 1)
+	go func() {
+		r, err := open()
+		if err != nil {
+			t.Error(err)
+		}
+		second <- r
+	}()
+	small, err := newXZReader(t.Context(), io.NopCloser(bytes.NewReader(text(1000))), 1000, DefaultDictCap, budget)
+	mustDo(t, err)
+	mustDo(t, small.Close())
+	select {
+	case r := <-second:
+		r.Close()
+		t.Fatal("a second block writer started beside the first")
+	case <-time.After(100 * time.Millisecond):
+	}
+	data, err := io.ReadAll(first) // its last byte read, not yet closed
+	mustDo(t, err)
+	if got := unxz(t, data); !bytes.Equal(got, text(int(size))) {
+		t.Error("xz -d does not give the file back")
+	}
+	select {
+	case r := <-second:
+		mustDo(t, r.Close())
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second block writer still waits after the first wrote everything")
 	}
 }

@@ -1,19 +1,24 @@
 package uploader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ulikunitz/xz"
 
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
@@ -609,4 +614,42 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// A file larger than one block goes up as independent xz blocks
+// compressed on every core: one standard stream that xz -d and restore's
+// reader decode, the same bytes whatever the number of cores.
+func TestCompressionInBlocks(t *testing.T) {
+	root := t.TempDir()
+	orig := text(3*parallelMin + 5)
+	write(t, root, "big.txt", orig)
+	g := newFakeGrid()
+	cap, st := backup(t, g, newFakeCache(), testOptions(root))
+	big := child(t, g, cap, "backup.1", "big.txt")
+	data, _ := g.content(big.Cap)
+	if big.Metadata["enc"] != "xz" || len(data) >= len(orig)/3 || st.CompressedIn != int64(len(orig)) {
+		t.Fatalf("big.txt: metadata %v, %d bytes for %d", big.Metadata, len(data), len(orig))
+	}
+	if !reflect.DeepEqual(unxz(t, data), orig) {
+		t.Error("xz -d does not give the original back")
+	}
+	xr, err := xz.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(xr); err != nil || !bytes.Equal(got, orig) {
+		t.Errorf("ulikunitz/xz (restore's reader) read %d bytes, %v", len(got), err)
+	}
+	f := filepath.Join(t.TempDir(), "big.xz")
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("xz", "--list", "--robot", f).Output(); err == nil && !strings.Contains(string(out), "\n"+"file\t1\t4\t") {
+		t.Errorf("xz --list: want one stream of 4 blocks:\n%s", out)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	if again, _ := backup(t, newFakeGrid(), newFakeCache(), testOptions(root)); again != cap {
+		t.Error("one core gave other bytes than several")
+	}
 }
