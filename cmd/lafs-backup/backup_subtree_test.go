@@ -28,7 +28,9 @@ func (s *site) backupJSON(t *testing.T) backupSummary {
 
 // TestBackupReusesUnchangedSubtrees, on the real grid through the counting
 // proxy: a tree older than the racy margin is recorded subtree by subtree;
-// an unchanged rerun reuses it whole by one subtree row and sends nothing;
+// an unchanged rerun reuses it whole by one subtree row, sends nothing and
+// opens no file (not even those of at most 55 bytes, whose content is
+// their LIT cap);
 // after the backup that recorded the rows inside is cleaned up, a change
 // deep down still costs only its path to the root (the cleanup kept the
 // rows the reused subtree holds); and what was built equals a backup of
@@ -43,14 +45,21 @@ func TestBackupReusesUnchangedSubtrees(t *testing.T) {
 	mustWrite(t, filepath.Join(snap, "x/y/z.txt"), bytes.Repeat([]byte("zzz "), 300))
 	time.Sleep(uploader.RacyMargin + 200*time.Millisecond) // as a nightly run finds its tree
 
+	opens := watchOpens(t, snap)
 	first := s.backupJSON(t)
 	if first.FilesUploaded == 0 {
 		t.Fatal("the first backup uploaded nothing: the counts below would prove nothing")
+	}
+	if read := opens.opened(t); !read["data/tiny.txt"] || !read["etc/app.conf"] {
+		t.Fatalf("the first backup did not open data/tiny.txt (LIT) and etc/app.conf: %v; the watch proves nothing", read)
 	}
 	proxy.Reset()
 	again := s.backupJSON(t)
 	if n := proxy.Count(); n != 0 || again.Cap != first.Cap {
 		t.Errorf("unchanged rerun: %d requests %v, same cap %v", n, proxy.Requests(), again.Cap == first.Cap)
+	}
+	if read := opens.opened(t); len(read) != 0 {
+		t.Errorf("the unchanged rerun opened %v", read)
 	}
 	if again.SubtreesReused != 1 || again.FilesReused != first.FilesUploaded+first.FilesReused+first.FilesLIT {
 		t.Errorf("unchanged rerun reused %d subtrees and %d files; want the root's alone, holding all %d files",
