@@ -28,7 +28,9 @@
 //
 // What runs concurrently: Jobs workers (uploads, cache hits, directories),
 // one xz goroutine per compressed upload (their estimated memory bounded by
-// XZOptions.MemoryLimit), and one goroutine reading the entry stream. Two
+// XZOptions.MemoryLimit; a file above 1 MiB is compressed in blocks by
+// GOMAXPROCS more, one such file at a time), and one goroutine reading the
+// entry stream. Two
 // uploads of the same content never run at once (flight.go): the gateway
 // fails one of them.
 // Memory is bounded by the Window of unfinished entries, the children of

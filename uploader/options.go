@@ -13,7 +13,7 @@ const (
 	DefaultJobs       = 8
 	DefaultDictCap    = 8 << 20  // largest xz dictionary
 	MinDictCap        = 64 << 10 // smallest xz dictionary
-	DefaultXZMemory   = 64 << 20 // estimated bytes all xz writers may hold at once
+	DefaultXZMemory   = 24 << 20 // estimated bytes all xz writers may hold at once
 	DefaultProbeRatio = 0.9      // flate ratio above which a file is not compressed
 )
 

@@ -25,7 +25,6 @@ import (
 const progName = "lafs-backup"
 
 func main() {
-	setMemoryLimit(os.Getenv)
 	ctx, caught := stopOnSignals(context.Background())
 	code := run(ctx, os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr})
 	if sig := caught.Load(); sig != nil {
