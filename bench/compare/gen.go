@@ -112,7 +112,8 @@ func writeFile(path string, n int64, text bool, seed uint64, mtime time.Time) er
 // builder accumulates a tree as it is written.
 type builder struct {
 	t    tree
-	dirs []string // relative, "" = root
+	dirs []string        // relative, "" = root
+	made map[string]bool // directories fanOut made
 }
 
 func (b *builder) mkdir(rel string) error {
@@ -159,11 +160,25 @@ func (b *builder) finish() (tree, error) {
 	return b.t, nil
 }
 
+// fanOut makes top and top/sub unless they exist and returns top/sub.
+func (b *builder) fanOut(top, sub string) (string, error) {
+	dir := top + "/" + sub
+	for _, d := range []string{top, dir} {
+		if !b.made[d] {
+			if err := b.mkdir(d); err != nil {
+				return "", err
+			}
+			b.made[d] = true
+		}
+	}
+	return dir, nil
+}
+
 func newBuilder(root string) (*builder, error) {
 	if err := os.RemoveAll(root); err != nil {
 		return nil, err
 	}
-	b := &builder{t: tree{Root: root}}
+	b := &builder{t: tree{Root: root}, made: map[string]bool{}}
 	return b, b.mkdir("")
 }
 
@@ -176,18 +191,11 @@ func genSmall(root string, n int, seed uint64) (tree, error) {
 	}
 	r := newRand(seed)
 	const perDir = 50
-	made := map[string]bool{"": true}
 	for i := range n {
 		leaf := i / perDir
-		top := fmt.Sprintf("d%02d", leaf/10)
-		dir := top + "/" + fmt.Sprintf("s%02d", leaf%10)
-		for _, d := range []string{top, dir} {
-			if !made[d] {
-				if err := b.mkdir(d); err != nil {
-					return tree{}, err
-				}
-				made[d] = true
-			}
+		dir, err := b.fanOut(fmt.Sprintf("d%02d", leaf/10), fmt.Sprintf("s%02d", leaf%10))
+		if err != nil {
+			return tree{}, err
 		}
 		size := 1024 + r.Int64N(7*1024+1)
 		text := r.IntN(2) == 0

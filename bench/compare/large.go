@@ -14,12 +14,18 @@ type largeFigs struct {
 	oursRaw            sample // this tool with xz off: its transport alone
 	oursRSS, tahoeRSS  sample
 	oursReqs, curlReqs sample
+	oursCores          sample // CPU s of the client per wall s: the cores it kept busy
+	// The -before binary on trees of the same kind, in the same rounds.
+	before, beforeRSS, beforeCores sample
 }
 
 func (b *bench) largeSection(ctx context.Context) error {
 	f := &b.fig.large
 	gen := func(root string, s uint64) (tree, error) { return genLarge(root, b.prof.LargeSize, s) }
 	tools := []string{"ours", "ours-raw", "tahoe", "curl"}
+	if b.before != "" {
+		tools = append([]string{"before"}, tools...)
+	}
 	on := map[string]bool{}
 	for _, t := range tools {
 		on[t] = true
@@ -43,6 +49,10 @@ func (b *bench) largeSection(ctx context.Context) error {
 			case "ours":
 				f.ours, f.oursRSS = append(f.ours, mbs), append(f.oursRSS, res.RSSMB())
 				f.oursReqs = append(f.oursReqs, float64(res.Reqs.total()))
+				f.oursCores = append(f.oursCores, cores(res))
+			case "before":
+				f.before, f.beforeRSS = append(f.before, mbs), append(f.beforeRSS, res.RSSMB())
+				f.beforeCores = append(f.beforeCores, cores(res))
 			case "ours-raw":
 				f.oursRaw = append(f.oursRaw, mbs)
 			case "tahoe":
@@ -69,6 +79,12 @@ func (b *bench) largeRun(ctx context.Context, tool string, rep int, t tree) (res
 			return result{}, err
 		}
 		return b.oursBackup(ctx, s)
+	case "before":
+		s, err := b.newBeforeAt(name+"-before", t, b.proxy.url, "")
+		if err != nil {
+			return result{}, err
+		}
+		return b.oursBackup(ctx, s)
 	case "ours-raw":
 		s, err := b.newOursAt(name+"-raw", t, b.proxy.url, "  encoding: {xz: {enabled: false}}\n")
 		if err != nil {
@@ -91,6 +107,9 @@ type bigFigs struct {
 	bytes     int64
 	wall, mbs sample
 	rss       sample
+	cores     sample
+	// The -before binary on the same file.
+	beforeMBs, beforeRSS, beforeCores sample
 }
 
 func (b *bench) bigSection(ctx context.Context) error {
@@ -101,6 +120,8 @@ func (b *bench) bigSection(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(t.Root)
+	f := &b.fig.big
+	f.bytes = t.Bytes
 	s, err := b.newOurs("big", t)
 	if err != nil {
 		return err
@@ -109,11 +130,31 @@ func (b *bench) bigSection(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f := &b.fig.big
-	f.bytes = t.Bytes
 	f.wall = sample{res.Wall.Seconds()}
 	f.mbs = sample{float64(t.Bytes) / 1e6 / res.Wall.Seconds()}
 	f.rss = sample{res.RSSMB()}
-	b.logf("big: %.1f s, %.1f MB/s, %.0f MB RSS", res.Wall.Seconds(), f.mbs[0], res.RSSMB())
+	f.cores = sample{cores(res)}
+	b.logf("big: %.1f s, %.1f MB/s, %.0f MB RSS, %.2f cores", res.Wall.Seconds(), f.mbs[0], res.RSSMB(), cores(res))
+	if b.before == "" {
+		return nil
+	}
+	// The same bytes again: the grid then already holds the shares only
+	// if both encoders made the same stream, which they do not.
+	bs, err := b.newBeforeAt("big-before", t, b.proxy.url, "")
+	if err != nil {
+		return err
+	}
+	res, err = b.oursBackup(ctx, bs)
+	if err != nil {
+		return err
+	}
+	f.beforeMBs = sample{float64(t.Bytes) / 1e6 / res.Wall.Seconds()}
+	f.beforeRSS = sample{res.RSSMB()}
+	f.beforeCores = sample{cores(res)}
+	b.logf("big, before: %.1f s, %.1f MB/s, %.0f MB RSS, %.2f cores", res.Wall.Seconds(), f.beforeMBs[0], res.RSSMB(), cores(res))
 	return nil
 }
+
+// cores is the client's CPU time per wall second: how many cores it kept
+// busy on average.
+func cores(r result) float64 { return ratio(r.CPU.Seconds(), r.Wall.Seconds()) }

@@ -27,11 +27,12 @@ type profile struct {
 	MixedEntries int
 	LargeSize    int64 // each of the two large files
 	BigSize      int64 // the single compressible file of the memory row
+	LitFiles     int   // files of at most 55 bytes (the lit section)
 }
 
 var (
-	full  = profile{"full", 5000, 50000, 512 << 20, 2 << 30}
-	quick = profile{"quick", 1000, 10000, 64 << 20, 2 << 30}
+	full  = profile{"full", 5000, 50000, 512 << 20, 2 << 30, 50000}
+	quick = profile{"quick", 1000, 10000, 64 << 20, 2 << 30, 10000}
 )
 
 type bench struct {
@@ -48,6 +49,10 @@ type bench struct {
 	fig      figures
 	tiny     bool   // -tiny: for checking the program itself, not a benchmark
 	label    string // the profile, plus -only's sections: names the results block
+
+	before      string            // -before: the lafs-backup binary of older code ("" = none)
+	beforeLabel string            // -before-label: what that code is
+	loads       map[string]string // load average when each section started
 }
 
 func main() {
@@ -55,8 +60,10 @@ func main() {
 	q := flag.Bool("quick", false, "scaled-down trees (1k files, 10k entries, 2 × 64 MiB) that run in minutes")
 	tiny := flag.Bool("tiny", false, "minute trees, only to check that the benchmark program works (figures meaningless)")
 	big := flag.Bool("big", false, "also the 2 GiB compressible-file peak-RSS row (several minutes)")
-	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,null,big,lease (default all but big)")
+	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,null,big,lease,lit (default all but big)")
 	flag.StringVar(&b.bin, "lafs-backup", "", "the lafs-backup binary to measure (required)")
+	flag.StringVar(&b.before, "before", "", "a lafs-backup binary of older code, run beside it in the null, large and big sections (bench/run --before REV builds one)")
+	flag.StringVar(&b.beforeLabel, "before-label", "", "what the -before binary is, for the table (e.g. the commit)")
 	flag.StringVar(&b.work, "work", "", "working directory for trees, sites and the grid (default: a new temporary directory, removed after)")
 	results := flag.String("results", "", "also write the table into this Markdown file (between the generated-block markers)")
 	flag.IntVar(&b.runs, "runs", 3, "repetitions of each figure that takes under -long")
@@ -76,9 +83,9 @@ func main() {
 		b.prof = quick
 	}
 	if *tiny {
-		b.prof, b.tiny = profile{"tiny", 100, 600, 1 << 20, 8 << 20}, true
+		b.prof, b.tiny = profile{"tiny", 100, 600, 1 << 20, 8 << 20, 300}, true
 	}
-	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "null": true, "big": *big}
+	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "null": true, "big": *big, "lit": true}
 	if *only != "" {
 		sections = map[string]bool{}
 		for _, s := range strings.Split(*only, ",") {
@@ -108,6 +115,12 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results, labe
 	if b.bin, err = filepath.Abs(b.bin); err != nil {
 		return err
 	}
+	if b.before != "" {
+		if b.before, err = filepath.Abs(b.before); err != nil {
+			return err
+		}
+	}
+	b.loads = map[string]string{}
 	if b.tahoe, err = testgrid.FindTahoe(); err != nil {
 		return err
 	}
@@ -149,11 +162,14 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results, labe
 		{"null", b.nullSection},
 		{"big", b.bigSection},
 		{"lease", b.leaseSection},
+		{"lit", b.litSection},
 	}
 	for _, s := range steps {
 		if !sections[s.name] {
 			continue
 		}
+		b.loads[s.name] = loadAvg()
+		b.logf("%s: load average %s", s.name, b.loads[s.name])
 		if err := s.f(ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}

@@ -14,6 +14,7 @@ type oursSite struct {
 	dir    string
 	config string
 	tree   tree
+	bin    string // the binary to run; "" = the one measured (-lafs-backup)
 }
 
 func (b *bench) newOurs(name string, t tree) (*oursSite, error) {
@@ -42,7 +43,20 @@ destination:
 
 // backup runs `lafs-backup -c SITE backup ARGS...`.
 func (b *bench) oursBackup(ctx context.Context, s *oursSite, args ...string) (result, error) {
-	return b.measure(ctx, append([]string{b.bin, "-c", s.config, "backup"}, args...))
+	bin := b.bin
+	if s.bin != "" {
+		bin = s.bin
+	}
+	return b.measure(ctx, append([]string{bin, "-c", s.config, "backup"}, args...))
+}
+
+// newBeforeAt is newOursAt for the -before binary.
+func (b *bench) newBeforeAt(name string, t tree, url, extra string) (*oursSite, error) {
+	s, err := b.newOursAt(name, t, url, extra)
+	if s != nil {
+		s.bin = b.before
+	}
+	return s, err
 }
 
 // tahoeSite is a node directory for the tahoe CLI: node.url pointing at
