@@ -28,7 +28,8 @@ type Node struct {
 	// Needed, Happy, Total are [client] shares.needed/happy/total (Tahoe's
 	// defaults 3, 7, 10).
 	Needed, Happy, Total int
-	// MaxSegmentSize is Tahoe's 128 KiB unless the node sets [client]
+	// MaxSegmentSize is Tahoe 1.20's 1 MiB
+	// (DEFAULT_IMMUTABLE_MAX_SEGMENT_SIZE) unless the node sets [client]
 	// shares._max_immutable_segment_size_for_testing.
 	MaxSegmentSize int
 	// ForceFoolscap: [client] force_foolscap is set, so the gateway talks
@@ -49,7 +50,7 @@ const (
 	DefaultNeeded         = 3
 	DefaultHappy          = 7
 	DefaultTotal          = 10
-	DefaultMaxSegmentSize = 128 << 10
+	DefaultMaxSegmentSize = 1 << 20
 )
 
 // Read reads the node directory dir. Errors name the file and what is

@@ -39,7 +39,7 @@ func TestReadAWellFormedNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Needed != 2 || n.Happy != 3 || n.Total != 4 || n.MaxSegmentSize != 128<<10 || !n.ForceFoolscap {
+	if n.Needed != 2 || n.Happy != 3 || n.Total != 4 || n.MaxSegmentSize != 1<<20 || !n.ForceFoolscap {
 		t.Errorf("settings %d/%d/%d seg %d foolscap %v", n.Needed, n.Happy, n.Total, n.MaxSegmentSize, n.ForceFoolscap)
 	}
 	if !bytes.Equal(n.Convergence.Bytes(), fake("convergence", 0)) || !bytes.Equal(n.LeaseSecret.Bytes(), fake("secret", 0)) {
