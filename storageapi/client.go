@@ -46,6 +46,12 @@ type Options struct {
 	Bytes *rate.Limiter
 	// MaxConcurrent bounds requests in flight to this server; 0 = no bound.
 	MaxConcurrent int
+	// Retry, if set, is asked before each retry whether to make it; false
+	// ends the request with that error at once. The direct uploader uses
+	// it to stop waiting on a server it has found down (a refused
+	// connection), which the retry delays would otherwise make it wait
+	// for minutes.
+	Retry func(*Error) bool
 	// Logger gets one debug line per request (with the storage index) and
 	// a warning per retry (without it); never a secret. Default: discard.
 	Logger *slog.Logger

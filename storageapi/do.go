@@ -56,6 +56,9 @@ func (c *Client) do(ctx context.Context, r *request) error {
 		if e.final || !retryable(e.Status, e.Err) || n >= c.opts.Attempts {
 			return e
 		}
+		if c.opts.Retry != nil && !c.opts.Retry(e) {
+			return e
+		}
 		d := c.backoff(n)
 		c.log.Warn("storageapi: retrying", "server", c.name, "op", r.op,
 			"attempt", n, "of", c.opts.Attempts, "delay", d, "err", e.Error())

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -84,6 +85,14 @@ func (e *Error) Is(target error) bool {
 func IsRetryable(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && !e.final && retryable(e.Status, e.Err)
+}
+
+// IsUnreachable reports whether err is a connection that could not be
+// made at all (refused, no route, no such host): the server is down or
+// not there, as opposed to one that answered badly or stalled.
+func IsUnreachable(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 func retryable(status int, cause error) bool {

@@ -292,3 +292,23 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		t.Errorf("the swissnum is in the logs:\n%s", logs.String())
 	}
 }
+
+// Options.Retry can end the retries early; a refused connection is told
+// apart from a server that answers badly.
+func TestRetryHookStopsRetries(t *testing.T) {
+	var calls atomic.Int32
+	var asked []int
+	c, srv := fake(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Error(w, "broken", http.StatusInternalServerError)
+	}, storageapi.Options{Attempts: 5, Delays: []time.Duration{time.Millisecond},
+		Retry: func(e *storageapi.Error) bool { asked = append(asked, e.Attempts); return e.Attempts < 2 }})
+	_, err := c.Version(t.Context())
+	if calls.Load() != 2 || fmt.Sprint(asked) != "[1 2]" || storageapi.IsUnreachable(err) {
+		t.Fatalf("%d calls, hook asked after attempts %v, err %v; want 2 calls", calls.Load(), asked, err)
+	}
+	srv.Close()
+	if _, err := c.Version(t.Context()); !storageapi.IsUnreachable(err) {
+		t.Errorf("closed server: %v is not unreachable", err)
+	}
+}
