@@ -1,7 +1,10 @@
 package chk
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/lafs-backup/lafs-backup/internal/tahoehash"
 )
@@ -54,4 +57,39 @@ func LITURI(data []byte) string { return "URI:LIT:" + tahoehash.Base32(data) }
 // with key.
 func StorageIndex(key [tahoehash.KeySize]byte) [tahoehash.KeySize]byte {
 	return tahoehash.StorageIndex(key)
+}
+
+// ErrBadCap is wrapped by ParseURI's errors, which never quote the cap.
+var ErrBadCap = errors.New("chk: not a CHK read cap")
+
+// ParseURI parses a CHK read cap, "URI:CHK:key:uebhash:k:n:size", or an
+// immutable directory's "URI:DIR2-CHK:..." with the same fields
+// (uri.py CHKFileURI.init_from_string). dir says which it was.
+func ParseURI(s string) (c Cap, dir bool, err error) {
+	rest, ok := strings.CutPrefix(s, "URI:CHK:")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "URI:DIR2-CHK:"); !ok {
+			return Cap{}, false, fmt.Errorf("%w: no URI:CHK: or URI:DIR2-CHK: prefix", ErrBadCap)
+		}
+		dir = true
+	}
+	f := strings.Split(rest, ":")
+	if len(f) != 5 {
+		return Cap{}, false, fmt.Errorf("%w: %d fields, want 5", ErrBadCap, len(f))
+	}
+	key, err1 := tahoehash.DecodeBase32(f[0])
+	ueb, err2 := tahoehash.DecodeBase32(f[1])
+	k, err3 := strconv.Atoi(f[2])
+	n, err4 := strconv.Atoi(f[3])
+	size, err5 := strconv.ParseInt(f[4], 10, 64)
+	switch {
+	case errors.Join(err1, err2, err3, err4, err5) != nil || len(key) != len(c.Key) || len(ueb) != len(c.UEBHash):
+		return Cap{}, false, fmt.Errorf("%w: malformed field", ErrBadCap)
+	case Params{Needed: k, Total: n}.check() != nil || size <= 0:
+		return Cap{}, false, fmt.Errorf("%w: encoding %d-of-%d, size %d", ErrBadCap, k, n, size)
+	}
+	c = Cap{Needed: k, Total: n, Size: size}
+	copy(c.Key[:], key)
+	copy(c.UEBHash[:], ueb)
+	return c, dir, nil
 }

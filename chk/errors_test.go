@@ -115,3 +115,31 @@ func TestLITURI(t *testing.T) {
 		t.Errorf("LITURI(hello) = %s", got)
 	}
 }
+
+func TestParseURI(t *testing.T) {
+	enc, err := Encode([]byte("secret"), Params{Needed: 3, Total: 7}, bytes.Repeat([]byte("x"), 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{enc.Cap.URI(), enc.Cap.DirURI()} {
+		c, dir, err := ParseURI(s)
+		if err != nil || c != enc.Cap || dir != strings.HasPrefix(s, "URI:DIR2-") {
+			t.Errorf("ParseURI(%s): %+v dir=%v %v", s[:12], c, dir, err)
+		}
+	}
+	good := enc.Cap.URI()
+	f := strings.Split(good, ":")
+	for _, bad := range []string{
+		"", "URI:LIT:abc", "URI:DIR2:" + strings.Join(f[2:], ":"), good + ":1",
+		strings.Join(append(f[:2:2], "x"+f[2], f[3], f[4], f[5], f[6]), ":"),
+		strings.Join(append(f[:4:4], "0", f[5], f[6]), ":"),
+		strings.Join(append(f[:6:6], "-1"), ":"),
+	} {
+		_, _, err := ParseURI(bad)
+		if !errors.Is(err, ErrBadCap) {
+			t.Errorf("ParseURI accepted a bad cap: %v", err)
+		} else if len(f[2]) > 10 && strings.Contains(err.Error(), f[2]) {
+			t.Errorf("error quotes the key: %v", err)
+		}
+	}
+}
