@@ -56,8 +56,15 @@ type EntryCache struct {
 // Destination is the "destination" section.
 type Destination struct {
 	URL      string   `yaml:"url"`
+	Direct   Direct   `yaml:"direct"`
 	Result   Result   `yaml:"result"`
 	Encoding Encoding `yaml:"encoding"`
+}
+
+// Direct is "destination.direct": upload straight to the storage servers
+// of a Tahoe node directory instead of through the web API.
+type Direct struct {
+	NodeDir string `yaml:"node_dir" cfg:"path"` // "" = off: the web API uploads
 }
 
 // Result is "destination.result": where a finished backup's cap goes.

@@ -114,6 +114,9 @@ func TestLayering(t *testing.T) {
 		{"relative path against the file's directory", []string{"source: {entry_cache: {path: db.sqlite}}"}, func(c *Config) string {
 			return eq(c.Source.EntryCache.Path, "/etc/lafs/db.sqlite")
 		}},
+		{"direct node directory, relative", []string{"destination: {direct: {node_dir: tahoe/client}}"}, func(c *Config) string {
+			return eq(c.Destination.Direct.NodeDir, "/etc/lafs/tahoe/client")
+		}},
 		{"ca_certs_files list", []string{"http: {ca_certs_files: [a.pem, /b.pem]}"}, func(c *Config) string {
 			return eq(c.HTTP.CACertsFiles, []string{"/etc/lafs/a.pem", "/b.pem"})
 		}},

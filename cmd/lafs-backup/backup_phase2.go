@@ -140,7 +140,12 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
 		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)
 	}}
-	up, err := uploader.New(b.grid, cache, opts)
+	grid, closeGrid, err := b.uploadGrid()
+	if err != nil {
+		return "", uploader.Stats{}, err
+	}
+	defer closeGrid()
+	up, err := uploader.New(grid, cache, opts)
 	if err != nil {
 		return "", uploader.Stats{}, err
 	}

@@ -114,6 +114,11 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 	if err != nil {
 		return err
 	}
+	grid, closeGrid, err := checkGridFor(e, client, o.jobs)
+	if err != nil {
+		return err
+	}
+	defer closeGrid()
 	if len(targets) > 0 || e.Config.Destination.Result.AppendToLAFSDir.Value() != "" {
 		if err := checkGridOf(ctx, client, db, o.acceptGrid); err != nil {
 			return err
@@ -126,7 +131,7 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 	start := time.Now()
 	opts.Progress = new(lifecycle.Progress)
 	rep.stop = startStatus(e.Stderr, func() string { return checkStatus(opts.Progress, start) })
-	res, err := lifecycle.Check(ctx, client, db, targets, opts)
+	res, err := lifecycle.Check(ctx, grid, db, targets, opts)
 	rep.stopStatus()
 	if err != nil && ctx.Err() != nil {
 		return err

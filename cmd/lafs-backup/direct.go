@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/lafs-backup/lafs-backup/chk"
+	"github.com/lafs-backup/lafs-backup/direct"
+	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/lifecycle"
+	"github.com/lafs-backup/lafs-backup/tahoenode"
+	"github.com/lafs-backup/lafs-backup/uploader"
+)
+
+// newDirect is the client of the storage servers named by
+// destination.direct.node_dir (docs/direct.md), with the web API's retry,
+// timeout and rate-limit settings; nil when the key is unset. spool is
+// where content of unknown size (xz output) is spooled.
+func newDirect(e *env, jobs int, spool string) (*direct.Client, error) {
+	dir := e.Config.Destination.Direct.NodeDir
+	if dir == "" {
+		return nil, nil
+	}
+	node, err := tahoenode.Read(dir)
+	if err != nil {
+		return nil, &exitError{Code: exitUsage, Err: fmt.Errorf("destination.direct.node_dir: %w", err)}
+	}
+	for _, s := range node.Skipped {
+		e.Log.Warn("destination.direct.node_dir: storage server not used", "server", s.String())
+	}
+	c := e.Config
+	if jobs <= 0 {
+		jobs = c.Operation.Jobs
+	}
+	opts := direct.Options{
+		Attempts:    c.HTTP.Retry.Attempts,
+		IdleTimeout: c.Operation.Timeouts.Idle.D(),
+		Objects:     limiter(c.Operation.RateLimit.Objects),
+		Bytes:       limiter(c.Operation.RateLimit.Bytes),
+		Jobs:        jobs,
+		SpoolDir:    spool,
+		Logger:      e.Log,
+	}
+	if d := c.HTTP.Retry.Delay; d.Exponential() {
+		opts.BaseDelay = d.Base
+	} else {
+		opts.Delays = d.List
+	}
+	return direct.New(node, opts)
+}
+
+// uploadGrid is the uploader's grid: the gateway (b.grid), or with
+// destination.direct.node_dir the storage servers, after the same grid
+// identity check the gateway path makes before its first request.
+func (b *lockedBackup) uploadGrid() (uploader.Grid, func(), error) {
+	d, err := newDirect(b.e, b.o.jobs, filepath.Dir(b.queuePath))
+	if err != nil || d == nil {
+		return b.grid, func() {}, err
+	}
+	return &directPort{d: d, ready: b.grid.check}, d.Close, nil
+}
+
+// directPort adapts a direct.Client to the uploader's Grid port, as
+// gridPort adapts the web API client.
+type directPort struct {
+	d     *direct.Client
+	ready func(context.Context) error
+}
+
+var _ uploader.Grid = (*directPort)(nil)
+
+func (p *directPort) PutFile(ctx context.Context, open func() (io.ReadCloser, error), size int64) (string, error) {
+	if err := p.ready(ctx); err != nil {
+		return "", err
+	}
+	uctx, cancel := withGrace(ctx, stopGrace)
+	defer cancel()
+	return p.d.PutFile(uctx, open, size)
+}
+
+func (p *directPort) Mkdir(ctx context.Context, children map[string]uploader.Child) (string, error) {
+	if err := p.ready(ctx); err != nil {
+		return "", err
+	}
+	m := make(map[string]direct.Child, len(children))
+	for name, ch := range children {
+		m[name] = direct.Child{Dir: ch.Dir, Cap: ch.Cap, Metadata: ch.Metadata}
+	}
+	uctx, cancel := withGrace(ctx, stopGrace)
+	defer cancel()
+	return p.d.Mkdir(uctx, m)
+}
+
+func (p *directPort) Renew(ctx context.Context, capStr string) (bool, error) {
+	if err := p.ready(ctx); err != nil {
+		return false, err
+	}
+	h, err := p.d.Renew(ctx, capStr)
+	return h.Healthy, err
+}
+
+func (p *directPort) LIT(data []byte) string { return chk.LITURI(data) }
+
+// checkGridFor is what check walks and renews through: the gateway, or
+// with destination.direct.node_dir the gateway for reads and the storage
+// servers for the leases of immutable objects.
+func checkGridFor(e *env, client *lafsapi.Client, jobs int) (lifecycle.Grid, func(), error) {
+	d, err := newDirect(e, jobs, "")
+	if err != nil || d == nil {
+		return client, func() {}, err
+	}
+	return &directCheck{Client: client, d: d}, d.Close, nil
+}
+
+// directCheck renews leases straight on the storage servers. Repairs,
+// verifying checks, mutable directories and deep-checks stay with the
+// gateway, as do all reads.
+type directCheck struct {
+	*lafsapi.Client
+	d *direct.Client
+}
+
+func (c *directCheck) Check(ctx context.Context, obj lafsapi.Cap, opts lafsapi.CheckOptions) (lafsapi.CheckResult, error) {
+	s := obj.Secret()
+	if opts.Repair || opts.Verify || !(strings.HasPrefix(s, "URI:CHK:") || strings.HasPrefix(s, "URI:DIR2-CHK:")) {
+		return c.Client.Check(ctx, obj, opts)
+	}
+	h, err := c.d.Check(ctx, s, opts.AddLease)
+	if err != nil {
+		return lafsapi.CheckResult{}, err
+	}
+	return lafsapi.CheckResult{
+		Summary: h.Summary(), Healthy: h.Healthy, Recoverable: h.Recoverable,
+		SharesGood: h.Shares, SharesNeeded: h.Needed, SharesExpected: h.Total,
+		Happiness: h.Happiness, GoodHosts: h.Hosts,
+	}, nil
+}
