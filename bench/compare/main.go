@@ -53,6 +53,8 @@ type bench struct {
 	before      string            // -before: the lafs-backup binary of older code ("" = none)
 	beforeLabel string            // -before-label: what that code is
 	loads       map[string]string // load average when each section started
+
+	gatewayDir string // the gateway's node directory, for the direct section
 }
 
 func main() {
@@ -60,7 +62,7 @@ func main() {
 	q := flag.Bool("quick", false, "scaled-down trees (1k files, 10k entries, 2 × 64 MiB) that run in minutes")
 	tiny := flag.Bool("tiny", false, "minute trees, only to check that the benchmark program works (figures meaningless)")
 	big := flag.Bool("big", false, "also the 2 GiB compressible-file peak-RSS row (several minutes)")
-	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,null,big,lease,lit (default all but big)")
+	only := flag.String("only", "", "comma-separated sections to run: scan,small,mixed,large,null,big,lease,lit,direct (default all but big)")
 	flag.StringVar(&b.bin, "lafs-backup", "", "the lafs-backup binary to measure (required)")
 	flag.StringVar(&b.before, "before", "", "a lafs-backup binary of older code, run beside it in the null, large and big sections (bench/run --before REV builds one)")
 	flag.StringVar(&b.beforeLabel, "before-label", "", "what the -before binary is, for the table (e.g. the commit)")
@@ -85,7 +87,7 @@ func main() {
 	if *tiny {
 		b.prof, b.tiny = profile{"tiny", 100, 600, 1 << 20, 8 << 20, 300}, true
 	}
-	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "null": true, "big": *big, "lit": true}
+	sections := map[string]bool{"scan": true, "small": true, "mixed": true, "large": true, "lease": true, "null": true, "big": *big, "lit": true, "direct": true}
 	if *only != "" {
 		sections = map[string]bool{}
 		for _, s := range strings.Split(*only, ",") {
@@ -139,6 +141,7 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results, labe
 		return fmt.Errorf("grid: %w", err)
 	}
 	defer grid.Stop()
+	b.gatewayDir = grid.GatewayDir()
 	nodes := []string{grid.GatewayDir()}
 	for i := range grid.StorageNodes() {
 		nodes = append(nodes, grid.NodeDir(i))
@@ -163,6 +166,7 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results, labe
 		{"big", b.bigSection},
 		{"lease", b.leaseSection},
 		{"lit", b.litSection},
+		{"direct", b.directSection},
 	}
 	for _, s := range steps {
 		if !sections[s.name] {

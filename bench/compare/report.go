@@ -38,6 +38,7 @@ func (b *bench) report(m machine) string {
 	rows = append(rows, b.bigRows()...)
 	rows = append(rows, b.leaseRows()...)
 	rows = append(rows, b.litRows()...)
+	rows = append(rows, b.directRows()...)
 
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "## Results of `bench/run` (%s), %s\n\n", b.label, m.Start.UTC().Format("2006-01-02 15:04 MST"))

@@ -42,6 +42,8 @@ type figures struct {
 	null  []*nullFigs
 
 	lit litFigs // files of at most 55 bytes
+
+	direct directFigs // docs/direct.md
 }
 
 // mixedOurs is the mixed tree this tool backed up (for the scan).
