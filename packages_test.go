@@ -89,6 +89,11 @@ var rules = []rule{
 	{name: "treeformat depends on neither of its users",
 		who:  func(p pkg) bool { return under(p.rel(), "treeformat") },
 		deny: func(d string, ours bool, _ map[string]pkg) bool { return ours && under(d, "uploader", "restore") }},
+	{name: "browse only reads",
+		who: func(p pkg) bool { return under(p.rel(), "browse") },
+		deny: func(d string, ours bool, _ map[string]pkg) bool {
+			return ours && under(d, "uploader", "restore", "lifecycle", "entrycache", "queue", "direct")
+		}},
 	{name: "only tests and programs use the test helpers",
 		who: func(p pkg) bool { return p.Name != "main" },
 		deny: func(d string, ours bool, _ map[string]pkg) bool {
@@ -133,7 +138,8 @@ func TestImportRulesSeeViolations(t *testing.T) {
 		{"lafsapi", "fsmeta", 1}, {"filter", "internal/deep", 1},
 		{"entrycache/sub", "net/http", 2},
 		{"dirnode", "uploader", 3}, {"direct", "lafsapi", 3}, {"internal/tahoehash", "lafsapi/lafstest", 3},
-		{"uploader", "lafsapi", 4}, {"treeformat", "restore", 5}, {"lifecycle", "testgrid", 6},
+		{"uploader", "lafsapi", 4}, {"treeformat", "restore", 5},
+		{"browse", "restore", 6}, {"browse", "entrycache", 6}, {"lifecycle", "testgrid", 7},
 	} {
 		p := pkg{ImportPath: module + "/" + tc.pkg, Name: "x"}
 		r := rules[tc.rule]

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lafs-backup/lafs-backup/browse"
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
-	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // entry is one child of a directory on the grid, decoded from its node and
@@ -26,22 +26,16 @@ type entry struct {
 	listed   bool   // node.Children is the directory's listing (read with Info)
 }
 
-// parseEntry decodes a child node and its edge metadata (treeformat.Decode)
-// and checks the local name (see checkName); it never touches the disk.
+// parseEntry decodes a child node and its edge metadata (browse.Decode,
+// which uses treeformat.Decode) and checks the local name (see
+// checkName); it never touches the disk.
 func parseEntry(gridName string, n lafsapi.Node) (entry, error) {
 	e := entry{name: gridName, gridName: gridName, node: n, size: -1}
-	var dir bool
-	switch n.Type {
-	case "dirnode":
-		dir = true
-	case "filenode":
-	default:
-		return e, fmt.Errorf("node of unknown type %q", n.Type)
+	b := browse.Decode("", gridName, n)
+	if b.Err != nil {
+		return e, b.Err
 	}
-	ed, err := treeformat.Decode(n.Metadata, dir, n.Size)
-	if err != nil {
-		return e, err
-	}
+	ed := b.Edge
 	if ed.RawName != "" {
 		if err := checkName(ed.RawName); err != nil {
 			return e, fmt.Errorf("rawname: %w", err)

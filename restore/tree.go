@@ -2,56 +2,34 @@ package restore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/lafs-backup/lafs-backup/browse"
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
-	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
-// Grid is what restore and verify need from the gateway; *lafsapi.Client
-// implements it.
-type Grid interface {
-	// Info reads a node (GET ?t=json); restore calls it with no path.
-	Info(ctx context.Context, c lafsapi.Cap, path ...string) (lafsapi.Node, error)
-	// Download streams a file's content.
-	Download(ctx context.Context, c lafsapi.Cap) (io.ReadCloser, error)
-}
+// Grid is what restore and verify need from the gateway: what browsing
+// needs (Info, Download); *lafsapi.Client implements it.
+type Grid = browse.Grid
 
-var _ Grid = (*lafsapi.Client)(nil)
+// Format says which tool wrote a backup (package browse detects it).
+type Format = browse.Format
 
-// Format says which tool wrote a backup.
-type Format int
-
+// The formats restore reads (docs/restore.md, Formats).
 const (
-	// FormatOriginal is a tree written by the original Python tool: the
-	// root cap is the backed-up directory itself, without its own metadata.
-	FormatOriginal Format = iota + 1
-	// FormatV1 is this tool's format 1: a wrapper directory with one child
-	// whose edge carries "lafs-backup-format": "1" and the root's metadata.
-	FormatV1
+	FormatOriginal = browse.FormatOriginal
+	FormatV1       = browse.FormatV1
 )
-
-func (f Format) String() string {
-	switch f {
-	case FormatOriginal:
-		return "original lafs-backup-tool"
-	case FormatV1:
-		return "lafs-backup format 1"
-	}
-	return "unknown format"
-}
 
 // ErrNotABackup: the cap is not a directory, or not one restore can read.
-var ErrNotABackup = errors.New("restore: not a backup")
+var ErrNotABackup = browse.ErrNotABackup
 
 // top is where a restore or verify starts: the node to restore and its
 // entry (metadata known only in format 1, or below the root).
@@ -65,60 +43,27 @@ type top struct {
 	hasMeta bool
 }
 
-// openTop reads the root cap, detects the format, and follows subPath
-// ("" or "/" = the whole tree; components separated by "/", matched
-// against local names, then on-grid names).
+// openTop reads the root cap, detects the format (browse.Open), and
+// follows subPath ("" or "/" = the whole tree; components separated by
+// "/", matched against local names, then on-grid names).
 func openTop(ctx context.Context, g Grid, root lafsapi.Cap, subPath string) (top, error) {
-	if !root.IsDir() {
-		return top{}, fmt.Errorf("%w: the cap is not a directory cap", ErrNotABackup)
-	}
-	n, err := g.Info(ctx, root)
+	tr, err := browse.Open(ctx, g, root)
 	if err != nil {
-		return top{}, fmt.Errorf("restore: read the backup's root: %w", err)
+		return top{}, fmt.Errorf("restore: %w", err)
 	}
-	if n.Cap.IsZero() {
-		n.Cap = root
-	}
-	t := top{format: FormatOriginal, e: entry{node: n, size: -1, listed: true}}
-	t.e.meta.Type, t.e.meta.Mode = fsmeta.TypeDir, unix.S_IFDIR|0o755 // metadata unknown
-	if name, child, ok := wrapped(n); ok {
-		if err := t.unwrap(ctx, g, name, child); err != nil {
-			return top{}, err
+	r := tr.Root
+	t := top{format: tr.Format, e: entry{node: r.Node, size: -1, listed: true}}
+	if tr.Format == FormatV1 {
+		e, err := parseEntry(r.GridName, r.Node)
+		if err != nil {
+			return top{}, fmt.Errorf("restore: the backup's root metadata: %w", err)
 		}
+		e.listed = true
+		t.name, t.e, t.hasMeta = e.name, e, true
+	} else {
+		t.e.meta.Type, t.e.meta.Mode = fsmeta.TypeDir, unix.S_IFDIR|0o755 // metadata unknown
 	}
 	return t, t.descend(ctx, g, subPath)
-}
-
-// wrapped reports whether n is a format wrapper: exactly one child, a
-// directory, whose edge has the format key.
-func wrapped(n lafsapi.Node) (string, lafsapi.Node, bool) {
-	if len(n.Children) != 1 {
-		return "", lafsapi.Node{}, false
-	}
-	for name, c := range n.Children {
-		if treeformat.IsWrapperChild(c.IsDir(), c.Metadata) {
-			return name, c, true
-		}
-	}
-	return "", lafsapi.Node{}, false
-}
-
-func (t *top) unwrap(ctx context.Context, g Grid, name string, child lafsapi.Node) error {
-	if v := child.Metadata[treeformat.FormatKey]; v != treeformat.FormatVersion {
-		return fmt.Errorf("%w: format version %v is newer than this program reads (%s); use a newer lafs-backup",
-			ErrNotABackup, v, treeformat.FormatVersion)
-	}
-	e, err := parseEntry(name, child)
-	if err != nil {
-		return fmt.Errorf("restore: the backup's root metadata: %w", err)
-	}
-	n, err := g.Info(ctx, child.Cap)
-	if err != nil {
-		return fmt.Errorf("restore: read the backup's tree: %w", err)
-	}
-	e.node.Children, e.listed = n.Children, true
-	t.format, t.name, t.e, t.hasMeta = FormatV1, e.name, e, true
-	return nil
 }
 
 // descend follows subPath from the top.

@@ -38,6 +38,7 @@ var commands = []*command{
 	checkCommand,
 	restoreCommand,
 	verifyCommand,
+	lsCommand,
 	dumpConfigCommand,
 	filterTestCommand,
 }
