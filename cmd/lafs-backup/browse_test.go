@@ -56,15 +56,21 @@ func browseTree(t *testing.T, root string) {
 	if err := unix.Lsetxattr(filepath.Join(root, "data/notes.txt"), "user.origin", []byte("scanner"), 0); err != nil {
 		needs.Unmet(t, "user xattrs on the temp directory: %v", err)
 	}
-	for _, c := range [][]string{
-		{"setfacl", "-m", "u:1001:r", filepath.Join(root, "data/acl.txt")},
-		{"setcap", "cap_net_raw=ep", filepath.Join(root, "bin/ping")},
-	} {
+	runAll(t,
+		[]string{"setfacl", "-m", "u:1001:r", filepath.Join(root, "data/acl.txt")},
+		[]string{"setcap", "cap_net_raw=ep", filepath.Join(root, "bin/ping")},
+	)
+	setTimes(t, root, browseTime)
+}
+
+// runAll runs each command line, failing the test on the first error.
+func runAll(t *testing.T, cmds ...[]string) {
+	t.Helper()
+	for _, c := range cmds {
 		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v: %s", c, err, out)
 		}
 	}
-	setTimes(t, root, browseTime)
 }
 
 // setTimes sets every mtime below root (root included, symlinks not

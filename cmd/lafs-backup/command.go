@@ -39,6 +39,7 @@ var commands = []*command{
 	restoreCommand,
 	verifyCommand,
 	lsCommand,
+	diffCommand,
 	dumpConfigCommand,
 	filterTestCommand,
 }
