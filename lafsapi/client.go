@@ -34,6 +34,14 @@ type Options struct {
 	QuickDelay   time.Duration
 	QuickRetries int
 	AliveWindow  time.Duration
+	// FirstContact is the wait before each retry of a call that cannot
+	// connect to a gateway this client has never reached (connection
+	// refused, no such host, no route): a wrong URL or a node that is not
+	// running, not a grid that went away. After them the call fails with
+	// ErrUnreachable. Default 2s, 3s: three attempts in about five seconds
+	// (never more than Attempts).
+	// Once any attempt has reached the gateway, the schedule above applies.
+	FirstContact []time.Duration
 	// IdleTimeout ends an attempt when no bytes move for this long;
 	// default 2m. Negative disables it.
 	IdleTimeout time.Duration
@@ -110,6 +118,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.AliveWindow <= 0 {
 		o.AliveWindow = time.Minute
+	}
+	if o.FirstContact == nil {
+		o.FirstContact = []time.Duration{2 * time.Second, 3 * time.Second}
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Minute

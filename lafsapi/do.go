@@ -90,6 +90,9 @@ func (c *Client) send(actx, ctx context.Context, cl *call, wd *watchdog) (*http.
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
+	if err == nil || !isDialErr(err) && actx.Err() == nil {
+		c.health.reached.Store(true) // a connection was made
+	}
 	if err != nil {
 		release()
 		return nil, nil, &Error{Err: c.netErr(actx, ctx, err)}

@@ -23,6 +23,10 @@ var (
 	// ErrIdleTimeout: no bytes moved for the idle timeout (plus the size
 	// allowance while the gateway stores shares).
 	ErrIdleTimeout = errors.New("timed out with no progress")
+	// ErrUnreachable: the gateway could not be connected to, and no
+	// attempt of this client ever reached it (a wrong URL, a node that is
+	// not running). Its few quick attempts were used (Options.FirstContact).
+	ErrUnreachable = errors.New("gateway unreachable")
 )
 
 // Error is what every Client method returns on failure. It never holds a
@@ -34,13 +38,18 @@ type Error struct {
 	Attempts int    // attempts made
 	Err      error  // cause: ErrNotEnoughServers, a network error, ctx error, ...
 
-	final bool // not retried whatever the status says (bad local input, stream already consumed)
+	final       bool   // not retried whatever the status says (bad local input, stream already consumed)
+	unreachable string // the gateway's URL when it was never reached (ErrUnreachable)
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("lafsapi: ")
 	b.WriteString(e.Op)
+	if e.unreachable != "" {
+		b.WriteString(": cannot reach the gateway at ")
+		b.WriteString(e.unreachable)
+	}
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": HTTP %d %s", e.Status, http.StatusText(e.Status))
 	}
@@ -69,6 +78,8 @@ func (e *Error) Is(target error) bool {
 		return e.Status == http.StatusGone
 	case ErrConflict:
 		return e.Status == http.StatusConflict
+	case ErrUnreachable:
+		return e.unreachable != ""
 	}
 	return false
 }

@@ -91,7 +91,8 @@ func TestNetworkErrorHasNoCap(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	c, err := lafsapi.New("http://"+addr+"/", lafsapi.Options{Attempts: 2, Delays: []time.Duration{time.Millisecond}})
+	c, err := lafsapi.New("http://"+addr+"/", lafsapi.Options{Attempts: 2, Delays: []time.Duration{time.Millisecond},
+		FirstContact: []time.Duration{time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,8 @@ const maxQuickDelay = 10 * time.Second
 
 // health is what the client knows about the gateway as a whole.
 type health struct {
-	lastOK atomic.Int64 // unix ns of the last successful request; 0 = none yet
+	lastOK  atomic.Int64 // unix ns of the last successful request; 0 = none yet
+	reached atomic.Bool  // some attempt connected to the gateway
 }
 
 func (h *health) succeeded(now time.Time) { h.lastOK.Store(now.UnixNano()) }
@@ -108,8 +110,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // budget counts the retries one call has made of each kind.
 type budget struct {
-	quick, scheduled int
-	failing          time.Time // start of the call's first failed attempt
+	quick, scheduled, first int
+	failing                 time.Time // start of the call's first failed attempt
 }
 
 // next decides the wait before the next attempt after a retryable
@@ -149,6 +151,7 @@ func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Erro
 			c.health.succeeded(time.Now())
 			return nil
 		}
+		unreachable := e.Status == 0 && isDialErr(e.Err)
 		restarting := reconnected && e.Status == http.StatusInternalServerError
 		reconnected = reconnected || (e.Status == 0 && e.Err != nil)
 		e.Op, e.Attempts = op, n
@@ -161,6 +164,19 @@ func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Erro
 		if e.final || !(retryable(e.Status, e.Err) || restarting) {
 			return e
 		}
+		if unreachable && !c.health.reached.Load() {
+			d, ok := c.firstContact(&b)
+			if !ok {
+				e.unreachable = c.base.Redacted()
+				return e
+			}
+			c.log.Warn("lafsapi: gateway not reachable, retrying", "op", op, "attempt", n, "delay", d, "err", e.Error())
+			if err := sleep(ctx, d); err != nil {
+				e.Err = err
+				return e
+			}
+			continue
+		}
 		d, quick, ok := c.next(&b, start)
 		if !ok {
 			return e
@@ -172,6 +188,23 @@ func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Erro
 			return e
 		}
 	}
+}
+
+// firstContact is the wait before the next attempt of a call that could
+// not connect to a gateway this client has never reached (docs/lafsapi.md,
+// Retries); ok is false when its few attempts, or Attempts, are used up.
+func (c *Client) firstContact(b *budget) (d time.Duration, ok bool) {
+	if b.first+1 >= c.opts.Attempts || b.first >= len(c.opts.FirstContact) {
+		return 0, false
+	}
+	b.first++
+	return c.opts.FirstContact[b.first-1], true
+}
+
+// isDialErr reports an attempt that could not connect at all.
+func isDialErr(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 // callerStopped reports the caller's cancellation whatever the last

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -49,6 +50,21 @@ func newClient(e *env, jobs int) (*lafsapi.Client, error) {
 		return nil, fmt.Errorf("destination.url: %w", err)
 	}
 	return lafsapi.New(gw, opts)
+}
+
+// explainUnreachable points at destination.url when the gateway could not
+// be reached at all in this run (docs/lafsapi.md, Retries): the usual cause
+// is a wrong URL or a Tahoe node that is not running. The URL is shown with
+// caps and passwords removed.
+func explainUnreachable(e *env, err error) error {
+	if e == nil || !errors.Is(err, lafsapi.ErrUnreachable) {
+		return err
+	}
+	shown := e.Config.Destination.URL
+	if u, perr := url.Parse(shown); perr == nil {
+		shown = u.Redacted()
+	}
+	return fmt.Errorf("%w; is a Tahoe node running at destination.url %s?", err, lafsapi.RedactCaps(shown))
 }
 
 // limiter turns a configured rate limit into a token bucket; nil = none.

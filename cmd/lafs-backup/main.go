@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 	}
 	e, err := newEnv(&g, std)
 	if err == nil {
-		err = runCmd(ctx, e, pos)
+		err = explainUnreachable(e, runCmd(ctx, e, pos))
 	}
 	return report(std, name, err)
 }
