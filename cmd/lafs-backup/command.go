@@ -40,6 +40,7 @@ var commands = []*command{
 	verifyCommand,
 	lsCommand,
 	diffCommand,
+	findPathsCommand,
 	dumpConfigCommand,
 	filterTestCommand,
 }
