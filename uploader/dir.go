@@ -17,6 +17,7 @@ import (
 // that key. The cache is flushed after a directory unless it was flushed
 // less than flushEvery ago.
 func (b *build) mkdir(ctx context.Context, n *node) error {
+	b.dirs.release(&n.dir.src) // every child is done: nothing reads the directory any more
 	kids := make([]*node, 0, len(n.dir.children))
 	for _, c := range n.dir.children {
 		if !c.omit {

@@ -14,10 +14,13 @@
 //	hand ready nodes to Jobs workers; when a node is done, its parent
 //	directory may become ready; after the root, the wrapper is ready
 //
-// A worker processing a file stats it again (queue values are hints),
-// computes its cache key (keys.go) and reuses the cached cap without
-// reading the file, renewing the lease first when the row is older than the
-// trust window. Otherwise it reads the file: at most 55 bytes become a LIT
+// A worker processing a file stats it again (queue values are hints)
+// relative to its directory's descriptor, which was opened one component
+// at a time from the source root without following symlinks, and checks
+// that it is the inode the walk recorded (source.go); it then computes
+// its cache key (keys.go) and reuses the cached cap without reading the
+// file, renewing the lease first when the row is older than the trust
+// window. Otherwise it reads the file: at most 55 bytes become a LIT
 // cap computed locally; larger files are streamed to Grid.PutFile, through
 // an xz pipe when the rules ask for it and a flate probe of the first
 // 128 KiB does not find the data incompressible. A file that changes while
@@ -37,7 +40,9 @@
 // the directories open on the path being built, and the hardlink table
 // (one path per multiply-linked file seen).
 //
-// Errors: an entry that vanished or changed type since the walk is skipped,
+// Errors: an entry that vanished, changed type or was replaced (another
+// inode, or a directory on its path is no longer one) since the walk is
+// skipped,
 // one that cannot be read fails; both are left out of their directory,
 // counted and listed in Stats, and the run goes on. A file that keeps
 // changing is uploaded as last read and reported. Grid and cache errors, a

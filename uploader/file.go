@@ -30,11 +30,17 @@ type content struct {
 	size  int64 // original bytes
 }
 
-func (b *build) abs(rel string) string {
-	if rel == "" {
-		return b.opts.Root
+// at opens n's directory (or reuses its descriptor) and names n in it.
+func (b *build) at(n *node) (entryAt, error) {
+	if n.parent == nil {
+		return entryAt{}, errors.New("internal error: a file without a directory")
 	}
-	return b.opts.Root + "/" + rel
+	dir, name := splitPath(n.path)
+	fd, err := b.dirs.get(&n.parent.src, b.opts.Root, dir)
+	if err != nil {
+		return entryAt{}, &sourceError{err}
+	}
+	return entryAt{dirfd: fd, name: name, rel: n.path}, nil
 }
 
 // file stats the file again (the queue's values are hints), reuses its
@@ -43,10 +49,13 @@ func (b *build) abs(rel string) string {
 // maxReads times; after that the last read is kept and reported, and not
 // recorded in the cache (so the next run reads it again).
 func (b *build) file(ctx context.Context, n *node) error {
-	abs := b.abs(n.path)
+	src, err := b.at(n)
+	if err != nil {
+		return b.sourceProblem(n, err)
+	}
 	for attempt := 1; ; attempt++ {
 		final := attempt == maxReads
-		st, err := b.statAs(abs, fsmeta.TypeFile)
+		st, err := b.statAs(n, src, fsmeta.TypeFile)
 		if err != nil {
 			return b.sourceProblem(n, err)
 		}
@@ -67,9 +76,9 @@ func (b *build) file(ctx context.Context, n *node) error {
 				b.setFile(n, content{cap: obj.Cap, enc: obj.Enc, size: size}, mtime, "reused")
 				return nil
 			}
-			c, err = b.upload(ctx, abs, size, compress, final)
+			c, err = b.upload(ctx, src, &st, compress, final)
 		} else {
-			c, err = b.readLIT(ctx, abs, size, final)
+			c, err = b.readLIT(ctx, src, &st, final)
 		}
 		if errors.Is(err, errChanged) && !final {
 			continue
@@ -77,7 +86,7 @@ func (b *build) file(ctx context.Context, n *node) error {
 		if err != nil {
 			return b.readFailed(n, err)
 		}
-		if b.stable(abs, st, c.size) {
+		if b.stable(src, st, c.size) {
 			return b.fileDone(n, key, c, mtime)
 		}
 		if final {
@@ -122,23 +131,37 @@ func (b *build) setFile(n *node, c content, mtime int64, what string) {
 	}
 }
 
-// statAs lstats abs and checks it is still of type t.
-func (b *build) statAs(abs string, t fsmeta.Type) (unix.Stat_t, error) {
+// statAs lstats the entry n and checks it is still of type t and the
+// inode the walk recorded (its device and inode numbers): what is at the
+// path now may be another file, never uploaded under n's metadata.
+func (b *build) statAs(n *node, e entryAt, t fsmeta.Type) (unix.Stat_t, error) {
 	var st unix.Stat_t
-	if err := b.fs.lstat(abs, &st); err != nil {
+	if err := b.fs.lstat(e, &st); err != nil {
 		return st, &sourceError{fmt.Errorf("lstat: %w", err)}
 	}
 	if fsmeta.TypeOfMode(st.Mode) != t {
 		return st, &sourceError{errTypeChanged}
 	}
+	if !b.sameInode(&n.meta, &st) {
+		return st, &sourceError{errReplaced}
+	}
 	return st, nil
+}
+
+// sameInode says whether st is the inode m was recorded from. An entry
+// without an inode number (made up, not walked) is not compared.
+func (b *build) sameInode(m *fsmeta.Meta, st *unix.Stat_t) bool {
+	if m.Ino == 0 {
+		return true
+	}
+	return st.Ino == m.Ino && b.devs.same(m.Dev, uint64(st.Dev)) //nolint:unconvert // differs per arch
 }
 
 // stable says whether the file still is what was stat'ed before it was
 // read, and that as many bytes were read as that stat promised.
-func (b *build) stable(abs string, before unix.Stat_t, read int64) bool {
+func (b *build) stable(src entryAt, before unix.Stat_t, read int64) bool {
 	var after unix.Stat_t
-	if err := b.fs.lstat(abs, &after); err != nil {
+	if err := b.fs.lstat(src, &after); err != nil {
 		return false
 	}
 	return read == before.Size && after.Size == before.Size &&
@@ -149,13 +172,14 @@ func (b *build) stable(abs string, before unix.Stat_t, read int64) bool {
 // xz when the probe does not veto it. Except in the final attempt it reads
 // exactly size bytes (a shorter file gives errChanged); the final attempt
 // reads to EOF and sends an unknown length.
-func (b *build) upload(ctx context.Context, abs string, size int64, compress, final bool) (content, error) {
+func (b *build) upload(ctx context.Context, src entryAt, st0 *unix.Stat_t, compress, final bool) (content, error) {
+	size := st0.Size
 	c := content{size: size}
 	want := int64(headSize)
 	if compress {
 		want = probeSize
 	}
-	head, err := b.head(abs, min(size, want))
+	head, err := b.head(src, st0, min(size, want))
 	if err != nil {
 		return c, err
 	}
@@ -174,7 +198,7 @@ func (b *build) upload(ctx context.Context, abs string, size int64, compress, fi
 	open := func() (io.ReadCloser, error) {
 		st := &readState{stats: b.stats}
 		last.Store(st)
-		f, err := b.fs.open(abs)
+		f, err := b.fs.open(src, st0)
 		if err != nil {
 			return nil, st.fail(&sourceError{fmt.Errorf("open: %w", err)})
 		}
@@ -213,8 +237,8 @@ func (b *build) upload(ctx context.Context, abs string, size int64, compress, fi
 // head reads the first n bytes of the file (fewer if it shrank meanwhile:
 // the upload's own read notices that): the sample the probe deflates and
 // the flight table's content identity.
-func (b *build) head(abs string, n int64) ([]byte, error) {
-	f, err := b.fs.open(abs)
+func (b *build) head(src entryAt, want *unix.Stat_t, n int64) ([]byte, error) {
+	f, err := b.fs.open(src, want)
 	if err != nil {
 		return nil, &sourceError{fmt.Errorf("open: %w", err)}
 	}
@@ -231,8 +255,9 @@ func (b *build) head(abs string, n int64) ([]byte, error) {
 // readLIT reads a file of at most maxLIT bytes and computes its LIT cap.
 // One byte more is read to notice growth; a file that grew past maxLIT in
 // the final attempt is uploaded as a normal file.
-func (b *build) readLIT(ctx context.Context, abs string, size int64, final bool) (content, error) {
-	f, err := b.fs.open(abs)
+func (b *build) readLIT(ctx context.Context, src entryAt, want *unix.Stat_t, final bool) (content, error) {
+	size := want.Size
+	f, err := b.fs.open(src, want)
 	if err != nil {
 		return content{}, &sourceError{fmt.Errorf("open: %w", err)}
 	}
@@ -246,7 +271,7 @@ func (b *build) readLIT(ctx context.Context, abs string, size int64, final bool)
 		return content{}, errChanged
 	}
 	if len(data) > maxLIT {
-		return b.upload(ctx, abs, size, false, true)
+		return b.upload(ctx, src, want, false, true)
 	}
 	return content{cap: b.grid.LIT(data), size: int64(len(data))}, nil
 }
@@ -284,12 +309,15 @@ func (b *build) problem(n *node, kind ProblemKind, why string) {
 // when it is at most 55 bytes). Its metadata has no mode: the original
 // tool's symlink marker.
 func (b *build) symlink(ctx context.Context, n *node) error {
-	abs := b.abs(n.path)
-	st, err := b.statAs(abs, fsmeta.TypeSymlink)
+	src, err := b.at(n)
 	if err != nil {
 		return b.sourceProblem(n, err)
 	}
-	target, err := b.fs.readlink(abs)
+	st, err := b.statAs(n, src, fsmeta.TypeSymlink)
+	if err != nil {
+		return b.sourceProblem(n, err)
+	}
+	target, err := b.fs.readlink(src)
 	if err != nil {
 		return b.sourceProblem(n, &sourceError{fmt.Errorf("readlink: %w", err)})
 	}

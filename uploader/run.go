@@ -57,7 +57,9 @@ type build struct {
 	busy    int // nodes handed to workers, result not yet received
 	eof     bool
 	wrap    *node
-	plan    plan // subtrees reused whole (RunFrom)
+	plan    plan     // subtrees reused whole (RunFrom)
+	dirs    openDirs // source directories open while their entries are read
+	devs    devMap   // recorded device number -> the one seen now
 }
 
 type entryMsg struct {
@@ -117,7 +119,8 @@ func (u *Uploader) RunFrom(ctx context.Context, open func() (Entries, error)) (s
 func (u *Uploader) run(ctx context.Context, entries Entries, p plan) (rootCap string, stats Stats, err error) {
 	c := &counters{start: u.opts.Now(), escape: pathesc.Escape}
 	u.cur.Store(c)
-	r := &build{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights(), plan: p}
+	r := &build{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights(), plan: p,
+		dirs: openDirs{open: map[*srcDir]struct{}{}}}
 	if p.links != nil {
 		r.tree.links = *p.links
 	}
@@ -154,6 +157,7 @@ func (u *Uploader) run(ctx context.Context, entries Entries, p plan) (rootCap st
 	go func() { wg.Wait(); close(resCh) }()
 	for range resCh { // drain: in-flight work ends (cancelled) before the flush
 	}
+	r.dirs.closeAll()
 	stopReader()
 	if cerr := entries.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("uploader: close entries: %w", cerr)

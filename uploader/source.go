@@ -2,46 +2,200 @@ package uploader
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// sourceFS is how the uploader reaches the source tree; tests replace it to
-// inject unreadable files.
-type sourceFS struct {
-	lstat    func(path string, st *unix.Stat_t) error
-	open     func(path string) (io.ReadCloser, error)
-	readlink func(path string) (string, error)
+// entryAt names a source entry for the system calls: the descriptor of
+// its directory (opened from the source root one component at a time,
+// never following a symlink: dirFD), its name there, and its path
+// relative to the root (for tests). No path of the source is resolved
+// from the root again for each entry (docs/uploader.md, Reading the
+// source).
+type entryAt struct {
+	dirfd int
+	name  string
+	rel   string
 }
 
-var osFS = sourceFS{lstat: unix.Lstat, open: openRegular, readlink: os.Readlink}
+// sourceFS is how the uploader reaches the source tree; tests replace it
+// to inject unreadable files. open opens a regular file and refuses
+// anything that is not the inode want describes (dev, ino).
+type sourceFS struct {
+	lstat    func(e entryAt, st *unix.Stat_t) error
+	open     func(e entryAt, want *unix.Stat_t) (io.ReadCloser, error)
+	readlink func(e entryAt) (string, error)
+}
 
-// openRegular opens a regular file for reading without following a symlink
-// and without blocking on a FIFO that replaced the file since it was
-// stat'ed.
-func openRegular(path string) (io.ReadCloser, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+var osFS = sourceFS{lstat: lstatAt, open: openRegular, readlink: readlinkAt}
+
+func lstatAt(e entryAt, st *unix.Stat_t) error {
+	return unix.Fstatat(e.dirfd, e.name, st, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+func readlinkAt(e entryAt) (string, error) {
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.Readlinkat(e.dirfd, e.name, buf)
+		if err != nil {
+			return "", err
+		}
+		if n < size {
+			return string(buf[:n]), nil
+		}
+	}
+}
+
+// openRegular opens a regular file for reading without following a
+// symlink and without blocking on a FIFO that replaced the file since it
+// was stat'ed, and checks that it opened the inode that was stat'ed.
+func openRegular(e entryAt, want *unix.Stat_t) (io.ReadCloser, error) {
+	fd, err := unix.Openat(e.dirfd, e.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return nil, errTypeChanged
 		}
-		return nil, err
+		return nil, &fs.PathError{Op: "open", Path: e.name, Err: err}
 	}
-	fi, err := f.Stat()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "fstat", Path: e.name, Err: err}
+	}
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		err = errTypeChanged
+	case st.Dev != want.Dev || st.Ino != want.Ino:
+		err = errReplaced
+	}
 	if err != nil {
-		f.Close()
+		unix.Close(fd)
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, errTypeChanged
+	return os.NewFile(uintptr(fd), e.name), nil
+}
+
+// dirFlags open a source directory: never a symlink in its place.
+const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// openSourceDir opens the directory rel below root: root itself as given
+// (a symlink given as the source is followed, as phase one follows it),
+// then each component relative to the one before with O_NOFOLLOW, as the
+// walk opened them. A component that is no longer a directory (a symlink
+// put there since the walk, or a file) is errAncestorReplaced.
+func openSourceDir(root, rel string) (int, error) {
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open the source root: %w", err)
 	}
-	return f, nil
+	if rel == "" {
+		return fd, nil
+	}
+	for c := range strings.SplitSeq(rel, "/") {
+		next, err := unix.Openat(fd, c, dirFlags, 0)
+		unix.Close(fd)
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+			return -1, errAncestorReplaced
+		}
+		if err != nil {
+			return -1, fmt.Errorf("open directory: %w", err)
+		}
+		fd = next
+	}
+	return fd, nil
+}
+
+// srcDir is the descriptor of one source directory while its entries are
+// read: opened by the first worker that needs it, closed when the
+// directory is built (all its children are done) or the run ends.
+type srcDir struct {
+	mu     sync.Mutex
+	opened bool
+	fd     int
+	err    error
+}
+
+// openDirs is the set of srcDirs holding a descriptor, for the end of a
+// run. At most one per directory with unfinished children: no more than
+// Options.Window.
+type openDirs struct {
+	mu   sync.Mutex
+	open map[*srcDir]struct{}
+}
+
+// get returns the directory's descriptor, opening rel below root on the
+// first call; an error is remembered, so every entry of a directory that
+// cannot be opened reports the same reason.
+func (o *openDirs) get(d *srcDir, root, rel string) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.opened {
+		d.opened = true
+		d.fd, d.err = openSourceDir(root, rel)
+		if d.err == nil {
+			o.mu.Lock()
+			o.open[d] = struct{}{}
+			o.mu.Unlock()
+		}
+	}
+	return d.fd, d.err
+}
+
+// release closes the directory's descriptor, if it was opened.
+func (o *openDirs) release(d *srcDir) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.opened && d.err == nil {
+		unix.Close(d.fd)
+		d.err = errors.New("internal error: directory used after it was built")
+		o.mu.Lock()
+		delete(o.open, d)
+		o.mu.Unlock()
+	}
+}
+
+// closeAll closes what is still open (a run that ended early).
+func (o *openDirs) closeAll() {
+	o.mu.Lock()
+	ds := make([]*srcDir, 0, len(o.open))
+	for d := range o.open {
+		ds = append(ds, d)
+	}
+	o.mu.Unlock()
+	for _, d := range ds {
+		o.release(d)
+	}
+}
+
+// devMap pairs the device numbers the queue recorded with those phase two
+// sees: the first entry seen of each recorded device fixes its number, so
+// a remount that renumbered devices between a reused queue's walk and
+// now does not make every file look replaced, while an entry on another
+// device than its recorded neighbours still does (docs/uploader.md).
+type devMap struct {
+	mu sync.Mutex
+	m  map[uint64]uint64
+}
+
+func (d *devMap) same(recorded, live uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.m[recorded]; ok {
+		return v == live
+	}
+	if d.m == nil {
+		d.m = map[uint64]uint64{}
+	}
+	d.m[recorded] = live
+	return true
 }
 
 var (
@@ -49,6 +203,12 @@ var (
 	errChanged = errors.New("changed while being read")
 	// errTypeChanged: the path is no longer of the type phase one saw.
 	errTypeChanged = errors.New("changed type since the walk")
+	// errReplaced: another inode than the one phase one saw is at the
+	// path (its device and inode numbers differ).
+	errReplaced = errors.New("replaced by another file since the walk")
+	// errAncestorReplaced: a directory on the path is no longer a
+	// directory (a symlink, or a file, took its place since the walk).
+	errAncestorReplaced = errors.New("a directory on its path was replaced since the walk")
 )
 
 // sourceError marks an error that came from the source tree (open, read),
@@ -70,9 +230,11 @@ func reason(err error) string {
 }
 
 // vanished says whether a source error means the entry is gone (skipped)
-// rather than unreadable (failed).
+// rather than unreadable (failed). An entry replaced since the walk is
+// gone: what is there now is not what phase one recorded.
 func vanished(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, errTypeChanged) || errors.Is(err, syscall.ENOTDIR)
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, errTypeChanged) || errors.Is(err, syscall.ENOTDIR) ||
+		errors.Is(err, errReplaced) || errors.Is(err, errAncestorReplaced)
 }
 
 // readState is shared by the readers of one upload attempt: it counts bytes

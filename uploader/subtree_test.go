@@ -47,13 +47,13 @@ type countingFS struct {
 	lstats []string
 }
 
-func (c *countingFS) wrap(root string) sourceFS {
+func (c *countingFS) wrap() sourceFS {
 	fs := osFS
-	fs.lstat = func(path string, st *unix.Stat_t) error {
+	fs.lstat = func(e entryAt, st *unix.Stat_t) error {
 		c.mu.Lock()
-		c.lstats = append(c.lstats, strings.TrimPrefix(strings.TrimPrefix(path, root), "/"))
+		c.lstats = append(c.lstats, e.rel)
 		c.mu.Unlock()
-		return osFS.lstat(path, st)
+		return osFS.lstat(e, st)
 	}
 	return fs
 }
@@ -82,7 +82,7 @@ func runFrom(t *testing.T, g Grid, c Cache, opts Options, fs *countingFS) (strin
 	t.Helper()
 	u := newUploader(t, g, c, opts)
 	if fs != nil {
-		u.fs = fs.wrap(opts.Root)
+		u.fs = fs.wrap()
 	}
 	es := walkTree(t, opts.Root)
 	opens := 0

@@ -57,6 +57,7 @@ type dirState struct {
 	self     *node     // the directory's node, once its entry was read
 	dirty    bool      // a child done so far is dirty or left out
 	oldest   time.Time // the oldest lease among the children done so far; zero: none
+	src      srcDir    // the directory's descriptor while its children are read (workers)
 }
 
 // childDone folds a finished child into the directory's subtree state.

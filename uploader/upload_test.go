@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
+	"golang.org/x/sys/unix"
 
 	"github.com/lafs-backup/lafs-backup/treeformat"
 )
@@ -170,16 +171,15 @@ func TestFileReplacedByDirectoryIsSkipped(t *testing.T) {
 // failingFS makes named files unreadable: at open, or after some bytes.
 func failingFS(root string, openFail map[string]error, readFail map[string]error) sourceFS {
 	fs := osFS
-	fs.open = func(path string) (io.ReadCloser, error) {
-		rel := strings.TrimPrefix(path, root+"/")
-		if err := openFail[rel]; err != nil {
-			return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	fs.open = func(e entryAt, want *unix.Stat_t) (io.ReadCloser, error) {
+		if err := openFail[e.rel]; err != nil {
+			return nil, &os.PathError{Op: "open", Path: root + "/" + e.rel, Err: err}
 		}
-		f, err := osFS.open(path)
-		if err != nil || readFail[rel] == nil {
+		f, err := osFS.open(e, want)
+		if err != nil || readFail[e.rel] == nil {
 			return f, err
 		}
-		return &failAfter{ReadCloser: f, left: 100, err: readFail[rel]}, nil
+		return &failAfter{ReadCloser: f, left: 100, err: readFail[e.rel]}, nil
 	}
 	return fs
 }
