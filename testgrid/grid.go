@@ -356,11 +356,26 @@ func (g *Grid) StartStorage(i int) error {
 // RestartGateway stops and starts the gateway (same URL) and waits until
 // it sees the running storage nodes again.
 func (g *Grid) RestartGateway() error {
+	if err := g.StopGateway(); err != nil {
+		return err
+	}
+	return g.StartGateway()
+}
+
+// StopGateway stops the gateway: its port refuses connections until
+// StartGateway starts it again on the same URL and waits until it sees the
+// running storage nodes.
+func (g *Grid) StopGateway() error {
 	if g.shared {
 		return errShared
 	}
-	if err := g.gateway.stop(grace); err != nil {
-		return err
+	return g.gateway.stop(grace)
+}
+
+// StartGateway starts a gateway StopGateway stopped.
+func (g *Grid) StartGateway() error {
+	if g.shared {
+		return errShared
 	}
 	if err := g.gateway.start(); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lafs-backup/lafs-backup/direct"
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/internal/debugsock"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
@@ -20,6 +21,7 @@ type lockedBackup struct {
 	o         backupOptions
 	db        *entrycache.DB
 	client    *lafsapi.Client
+	direct    *direct.Client // destination.direct.node_dir; nil = uploads through the gateway
 	source    string
 	queuePath string
 
@@ -31,7 +33,6 @@ type lockedBackup struct {
 	// walked is when this run's phase one started: zero when the queue
 	// was reused, whose entries are then only hints.
 	walked time.Time
-	grid   *gridPort
 	survey queue.Survey
 }
 
@@ -137,15 +138,7 @@ func (b *lockedBackup) phaseTwo(ctx context.Context) (string, uploader.Stats, er
 	// uploader may then reuse unchanged subtrees by their metadata alone.
 	opts.WalkStarted = b.walked
 	cache := &cachePort{ctx: context.WithoutCancel(ctx), batch: b.db.NewBatch(b.cur), now: time.Now}
-	b.grid = &gridPort{c: b.client, ready: func(ctx context.Context) error {
-		return checkGrid(ctx, b.client, b.db, b.o.acceptGrid || cfg.Operation.AcceptGrid)
-	}}
-	grid, closeGrid, err := b.uploadGrid()
-	if err != nil {
-		return "", uploader.Stats{}, err
-	}
-	defer closeGrid()
-	up, err := uploader.New(grid, cache, opts)
+	up, err := uploader.New(b.uploadGrid(), cache, opts)
 	if err != nil {
 		return "", uploader.Stats{}, err
 	}
@@ -235,9 +228,7 @@ func (b *lockedBackup) deliver(ctx context.Context, rec entrycache.Backup, at ti
 		}
 	}
 	if dir := res.AppendToLAFSDir.Value(); dir != "" {
-		if err := b.grid.check(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("append_to_lafs_dir: %w", err))
-		} else if err := b.link(ctx, dir, res.LinkNameFor(rec.Name, rec.Generation), rec.Cap); err != nil {
+		if err := b.link(ctx, dir, res.LinkNameFor(rec.Name, rec.Generation), rec.Cap); err != nil {
 			errs = append(errs, fmt.Errorf("append_to_lafs_dir: %w", err))
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/entrycache"
@@ -17,31 +16,13 @@ import (
 // gridPort lets the uploader talk to the gateway. Caps cross this seam as
 // strings (the uploader never logs them) and are parsed back into the
 // redacting lafsapi.Cap at once.
-//
-// Before its first request it runs ready (the grid identity check), so an
-// unchanged rerun, which needs no request at all, sends none.
 type gridPort struct {
-	c     *lafsapi.Client
-	ready func(context.Context) error
-	once  sync.Once
-	err   error
+	c *lafsapi.Client
 }
 
 var _ uploader.Grid = (*gridPort)(nil)
 
-func (g *gridPort) check(ctx context.Context) error {
-	g.once.Do(func() {
-		if g.ready != nil {
-			g.err = g.ready(ctx)
-		}
-	})
-	return g.err
-}
-
 func (g *gridPort) PutFile(ctx context.Context, open func() (io.ReadCloser, error), size int64) (string, error) {
-	if err := g.check(ctx); err != nil {
-		return "", err
-	}
 	uctx, cancel := withGrace(ctx, stopGrace)
 	defer cancel()
 	c, err := g.c.UploadFile(uctx, open, size)
@@ -52,9 +33,6 @@ func (g *gridPort) PutFile(ctx context.Context, open func() (io.ReadCloser, erro
 }
 
 func (g *gridPort) Mkdir(ctx context.Context, children map[string]uploader.Child) (string, error) {
-	if err := g.check(ctx); err != nil {
-		return "", err
-	}
 	m := make(map[string]lafsapi.Child, len(children))
 	for name, ch := range children {
 		c, err := lafsapi.ParseCap(ch.Cap)
@@ -73,9 +51,6 @@ func (g *gridPort) Mkdir(ctx context.Context, children map[string]uploader.Child
 }
 
 func (g *gridPort) Renew(ctx context.Context, capStr string) (bool, error) {
-	if err := g.check(ctx); err != nil {
-		return false, err
-	}
 	c, err := lafsapi.ParseCap(capStr)
 	if err != nil {
 		return false, err

@@ -52,7 +52,20 @@ func runBackup(ctx context.Context, e *env, o backupOptions) error {
 	if err != nil {
 		return err
 	}
-	b := &lockedBackup{e: e, o: o, db: db, client: client, source: source, queuePath: queuePath}
+	d, err := newDirect(e, o.jobs, filepath.Dir(queuePath))
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		defer d.Close()
+	}
+	// Every backup asks the gateway who it is before it begins a run, even
+	// one that will have nothing to upload: a dead or foreign grid ends it
+	// here with nothing recorded (docs/operations.md, Order of a run).
+	if err := checkGrid(ctx, client, db, o.acceptGrid || cfg.Operation.AcceptGrid); err != nil {
+		return err
+	}
+	b := &lockedBackup{e: e, o: o, db: db, client: client, direct: d, source: source, queuePath: queuePath}
 	return b.do(ctx)
 }
 

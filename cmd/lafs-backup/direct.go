@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/chk"
@@ -52,39 +51,31 @@ func newDirect(e *env, jobs int, spool string) (*direct.Client, error) {
 	return direct.New(node, opts)
 }
 
-// uploadGrid is the uploader's grid: the gateway (b.grid), or with
-// destination.direct.node_dir the storage servers, after the same grid
-// identity check the gateway path makes before its first request.
-func (b *lockedBackup) uploadGrid() (uploader.Grid, func(), error) {
-	d, err := newDirect(b.e, b.o.jobs, filepath.Dir(b.queuePath))
-	if err != nil || d == nil {
-		return b.grid, func() {}, err
+// uploadGrid is the uploader's grid: the gateway, or with
+// destination.direct.node_dir the storage servers. The grid identity was
+// checked through the gateway before the run began.
+func (b *lockedBackup) uploadGrid() uploader.Grid {
+	if b.direct == nil {
+		return &gridPort{c: b.client}
 	}
-	return &directPort{d: d, ready: b.grid.check}, d.Close, nil
+	return &directPort{d: b.direct}
 }
 
 // directPort adapts a direct.Client to the uploader's Grid port, as
 // gridPort adapts the web API client.
 type directPort struct {
-	d     *direct.Client
-	ready func(context.Context) error
+	d *direct.Client
 }
 
 var _ uploader.Grid = (*directPort)(nil)
 
 func (p *directPort) PutFile(ctx context.Context, open func() (io.ReadCloser, error), size int64) (string, error) {
-	if err := p.ready(ctx); err != nil {
-		return "", err
-	}
 	uctx, cancel := withGrace(ctx, stopGrace)
 	defer cancel()
 	return p.d.PutFile(uctx, open, size)
 }
 
 func (p *directPort) Mkdir(ctx context.Context, children map[string]uploader.Child) (string, error) {
-	if err := p.ready(ctx); err != nil {
-		return "", err
-	}
 	m := make(map[string]direct.Child, len(children))
 	for name, ch := range children {
 		m[name] = direct.Child{Dir: ch.Dir, Cap: ch.Cap, Metadata: ch.Metadata}
@@ -95,9 +86,6 @@ func (p *directPort) Mkdir(ctx context.Context, children map[string]uploader.Chi
 }
 
 func (p *directPort) Renew(ctx context.Context, capStr string) (bool, error) {
-	if err := p.ready(ctx); err != nil {
-		return false, err
-	}
 	h, err := p.d.Renew(ctx, capStr)
 	return h.Healthy, err
 }

@@ -33,10 +33,14 @@ func lastRun(t *testing.T, s *site) entrycache.RunInfo {
 // -g tells it from a live one; the next run with try_resume takes it over.
 func TestBackupRecordsHowARunEnded(t *testing.T) {
 	t.Run("failed", func(t *testing.T) {
-		s := newSite(t, "http://127.0.0.1:9", "http: {retry: {attempts: 1}}\n")
+		// The gateway answers who it is (the run begins), then fails
+		// every upload for good.
+		fake := lafstest.New(t)
+		fake.Fault(lafstest.Op("upload", lafsapi.Cap{}), lafstest.Status(http.StatusForbidden, "no"))
+		s := newSite(t, strings.TrimSuffix(fake.URL, "/"), "")
 		mixedTree(t, filepath.Join(s.snaps, "snap.1"))
 		if code, _, errOut := s.backup(t); code != exitFatal {
-			t.Fatalf("backup with no gateway: exit %d, want %d\n%s", code, exitFatal, errOut)
+			t.Fatalf("backup with uploads refused: exit %d, want %d\n%s", code, exitFatal, errOut)
 		}
 		if r := lastRun(t, s); r.Status != entrycache.StatusFailed || r.Finished.IsZero() {
 			t.Fatalf("run %+v, want failed with an end", r)
