@@ -57,7 +57,7 @@ func newClient(e *env, jobs int) (*lafsapi.Client, error) {
 // is a wrong URL or a Tahoe node that is not running. The URL is shown with
 // caps and passwords removed.
 func explainUnreachable(e *env, err error) error {
-	if e == nil || !errors.Is(err, lafsapi.ErrUnreachable) {
+	if e == nil || e.Config == nil || !errors.Is(err, lafsapi.ErrUnreachable) {
 		return err
 	}
 	shown := e.Config.Destination.URL

@@ -16,6 +16,9 @@ type command struct {
 	Summary string // one line for the command list
 	Usage   string // arguments after the name, e.g. "[--effective]"
 	Help    string // longer description for --help (optional)
+	// NoConfig: the command reads no configuration (version), so a broken
+	// -c file does not stop it; env.Config is nil.
+	NoConfig bool
 
 	// Setup registers the command's flags on fs and returns the function
 	// that runs it. It is called once per invocation, so flag values live in
@@ -43,6 +46,7 @@ var commands = []*command{
 	findPathsCommand,
 	dumpConfigCommand,
 	filterTestCommand,
+	versionCommand,
 }
 
 func findCommand(name string) *command {

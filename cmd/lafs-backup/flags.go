@@ -19,6 +19,7 @@ type globals struct {
 	debug   bool
 	noise   bool
 	json    bool
+	version bool
 }
 
 // register adds the global flags to fs. The current values are the
@@ -32,6 +33,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.debug, "debug", g.debug, "log at debug level")
 	fs.BoolVar(&g.noise, "noise", g.noise, "log at noise level (one line per path)")
 	fs.BoolVar(&g.json, "json", g.json, "machine-readable output on stdout (and JSON logs on stderr)")
+	fs.BoolVar(&g.version, "version", g.version, "print the version (as the version command) and exit")
 }
 
 func (g *globals) level() slog.Level {

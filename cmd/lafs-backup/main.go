@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -65,6 +66,9 @@ func run(ctx context.Context, args []string, std stdio) int {
 		return usage(std, "", err.Error())
 	}
 	rest := root.Args()
+	if g.version {
+		return report(std, "version", printVersion(std.out, g.json, buildVersionOf(debug.ReadBuildInfo())))
+	}
 	if len(rest) == 0 {
 		return usage(std, "", "no command given")
 	}
@@ -87,17 +91,23 @@ func run(ctx context.Context, args []string, std stdio) int {
 		}
 		return usage(std, name, err.Error())
 	}
-	e, err := newEnv(&g, std)
+	if g.version {
+		return report(std, "version", printVersion(std.out, g.json, buildVersionOf(debug.ReadBuildInfo())))
+	}
+	e, err := newEnv(&g, std, !cmd.NoConfig)
 	if err == nil {
 		err = explainUnreachable(e, runCmd(ctx, e, pos))
 	}
 	return report(std, name, err)
 }
 
-// newEnv loads the configuration and sets up logging.
-func newEnv(g *globals, std stdio) (*env, error) {
+// newEnv sets up logging and, with load, loads the configuration.
+func newEnv(g *globals, std stdio, load bool) (*env, error) {
 	e := &env{Level: g.level(), JSON: g.json, Stdin: std.in, Stdout: std.out, Stderr: std.err}
 	e.Log = logx.New(std.err, logx.Options{Level: e.Level, JSON: g.json})
+	if !load {
+		return e, nil
+	}
 	cfg, warnings, err := config.Load(g.configs)
 	for _, w := range warnings {
 		e.Log.Warn("config: " + w.String())
