@@ -13,7 +13,6 @@ import (
 var backupCommand = &command{
 	Name:    "backup",
 	Summary: "walk the source, upload what changed, print the root cap",
-	Usage:   "[--queue-only[=PATH]] [--reuse-queue[=PATH]] [-f] [--wait DURATION] [--accept-grid]",
 	Help: `Phase one walks the newest match of source.path with the filter rules into
 the queue file; phase two uploads what the entry cache does not already know
 and prints the root cap (the only thing written to stdout). An interrupted
@@ -22,14 +21,14 @@ run (Ctrl-C, kill, lost network) is resumed by running the same command again.`,
 		var o backupOptions
 		fs.Var(&o.queueOnly, "queue-only", "only write the queue (to `PATH` if given) and exit")
 		fs.Var(&o.reuseQueue, "reuse-queue", "upload from an existing complete queue (at `PATH` if given) without walking")
-		fs.BoolVar(&o.force, "f", false, "rebuild the queue even when a fresh one could be reused")
-		fs.BoolVar(&o.force, "force-queue-rebuild", false, "same as -f")
+		fs.BoolVar(&o.force, "force-queue-rebuild", false, "rebuild the queue even when a fresh one could be reused")
+		alias(fs, "f", "force-queue-rebuild")
 		fs.BoolVar(&o.disableDedup, "disable-deduplication", false, "upload everything even when the entry cache knows it (operation.disable_deduplication)")
-		fs.BoolVar(&o.tryResume, "r", false, "continue the generation of an unfinished run of this source (operation.try_resume)")
-		fs.BoolVar(&o.tryResume, "try-resume", false, "same as -r")
+		fs.BoolVar(&o.tryResume, "try-resume", false, "continue the generation of an unfinished run of this source (operation.try_resume)")
+		alias(fs, "r", "try-resume")
 		fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` for another run's lock instead of exiting with code 4")
 		fs.BoolVar(&o.acceptGrid, "accept-grid", false, "accept a gateway whose storage servers the entry cache has never seen")
-		fs.IntVar(&o.jobs, "jobs", 0, "concurrent uploads (default operation.jobs)")
+		fs.IntVar(&o.jobs, "jobs", 0, "`N` uploads in flight (default operation.jobs)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return &usageError{fmt.Sprintf("backup takes no arguments, got %q", args[0])}

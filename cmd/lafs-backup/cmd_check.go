@@ -19,7 +19,7 @@ import (
 var checkCommand = &command{
 	Name:    "check",
 	Summary: "renew the leases of every kept backup and report unhealthy objects",
-	Usage:   "[BACKUP...] [-a | --all] [--no-lease] [--repair] [--leases-only] [--max-age DURATION] [--jobs N] [--accept-grid]",
+	Args:    "[BACKUP...]",
 	Help: `Without arguments, check renews the leases of everything the recorded backups
 reach, the scalable way: every distinct directory is read once (unchanged
 subtrees are shared between generations, so keeping many costs little

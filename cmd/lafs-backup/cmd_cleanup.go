@@ -19,7 +19,7 @@ import (
 var cleanupCommand = &command{
 	Name:    "cleanup",
 	Summary: "forget backups: by cap, name or generation, or by a retention policy",
-	Usage:   "[BACKUP...] [-g GEN]... [--up-to GEN] [--keep-last N] [--keep-{hourly,daily,weekly,monthly,yearly} N] [--dry-run] [-e[=FILE] [-n]] [--wait DURATION]",
+	Args:    "[BACKUP...]",
 	Help: `Removes backups from the entry cache (their backups rows, and the cache rows
 their generations were the last to use), their link in append_to_lafs_dir
 (only while it still points to that backup, and only when no kept backup
@@ -52,8 +52,8 @@ cleanup holds the entry cache lock, as backup does (exit 4 if a backup is
 running, unless --wait).`,
 	Setup: func(fs *flag.FlagSet) runFunc {
 		var o cleanupOptions
-		fs.Var(&o.gens, "g", "")
 		fs.Var(&o.gens, "generation", "remove generation `GEN` (repeatable)")
+		alias(fs, "g", "generation")
 		fs.Int64Var(&o.upTo, "up-to", 0, "remove every backup and generation up to `GEN`")
 		fs.IntVar(&o.policy.Last, "keep-last", 0, "keep the `N` newest backups")
 		fs.IntVar(&o.policy.Hourly, "keep-hourly", 0, "keep the newest backup of each of the last `N` hours that have one")
@@ -62,12 +62,12 @@ running, unless --wait).`,
 		fs.IntVar(&o.policy.Monthly, "keep-monthly", 0, "keep the newest backup of each of the last `N` months that have one")
 		fs.IntVar(&o.policy.Yearly, "keep-yearly", 0, "keep the newest backup of each of the last `N` years that have one")
 		fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and change nothing")
-		fs.Var(&o.enumerate, "e", "")
 		fs.Var(&o.enumerate, "enumerate-shares", "list the storage indexes only the removed backups reach (to `FILE` if given)")
-		fs.BoolVar(&o.enumOnly, "n", false, "")
+		alias(fs, "e", "enumerate-shares")
 		fs.BoolVar(&o.enumOnly, "enumerate-only", false, "with -e: only enumerate, remove nothing")
+		alias(fs, "n", "enumerate-only")
 		fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` for a running backup's lock instead of exiting with code 4")
-		fs.IntVar(&o.jobs, "jobs", 0, "directories read at once for -e, `N` (default operation.jobs)")
+		fs.IntVar(&o.jobs, "jobs", 0, "`N` directories read at once for -e (default operation.jobs)")
 		return func(ctx context.Context, e *env, args []string) error {
 			o.args = args
 			if err := o.validate(e); err != nil {
@@ -94,6 +94,9 @@ type cleanupOptions struct {
 type int64List []int64
 
 func (l *int64List) String() string { return fmt.Sprint([]int64(*l)) }
+
+// Repeatable marks it "..." in usage lines.
+func (l *int64List) Repeatable() bool { return true }
 
 func (l *int64List) Set(s string) error {
 	n, err := strconv.ParseInt(s, 10, 64)

@@ -16,7 +16,7 @@ import (
 var diffCommand = &command{
 	Name:    "diff",
 	Summary: "show what changed between two backups, without restoring",
-	Usage:   "OLD NEW [--path SUBPATH]",
+	Args:    "OLD NEW",
 	Help: `OLD and NEW are backups given as for restore (cap, -, @FILE, gen:N or a
 name). Prints one line per path that differs, on stdout:
 

@@ -10,7 +10,6 @@ import (
 var dumpConfigCommand = &command{
 	Name:    "dump-config",
 	Summary: "print the commented base configuration",
-	Usage:   "[--effective]",
 	Help: `Prints base-config.yaml, the defaults built into the binary, byte for byte:
 every key with a comment saying what it does. Copy the keys you want to
 change into your own file and pass it with -c.

@@ -24,7 +24,7 @@ import (
 var filterTestCommand = &command{
 	Name:    "filter-test",
 	Summary: "show which filter rule decides each path, and whether it is compressed",
-	Usage:   "[--root DIR] [--size BYTES] PATH...",
+	Args:    "PATH...",
 	Help: `For each PATH (relative to the source root; a leading "/" is optional, a
 trailing "/" marks a directory), prints the rule of "filter" that decides
 whether it is backed up, with where that rule was set, and for files the

@@ -18,7 +18,7 @@ import (
 var findPathsCommand = &command{
 	Name:    "find",
 	Summary: "find paths in the kept backups: which generations hold them",
-	Usage:   "PATTERN [BACKUP...] [--regexp]",
+	Args:    "PATTERN [BACKUP...]",
 	Help: `Searches every completed backup the entry cache keeps (or only the BACKUPs
 given, as for cleanup: gen:N, a name, a cap, - or @FILE) for entries whose
 path matches PATTERN, and prints one line per version of each matching

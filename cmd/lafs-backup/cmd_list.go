@@ -19,7 +19,7 @@ import (
 var listCommand = &command{
 	Name:    "list",
 	Summary: "list the recorded backups with their caps, or the dangling generations",
-	Usage:   "[-g [GEN...]]",
+	Args:    "[GEN...]",
 	Help: `Prints one row per backup recorded in the entry cache, oldest first:
 generation, finish time (local), status (ok, or partial when entries were
 skipped), entries, bytes read, name, and the root cap last (so
@@ -33,8 +33,8 @@ are running (a run without an end while a backup holds the lock; list
 looks at the lock without taking it), with their number of cache rows. GEN arguments narrow the list to those generations. 'cleanup -g GEN'
 removes them.`,
 	Setup: func(fs *flag.FlagSet) runFunc {
-		gens := fs.Bool("g", false, "list dangling generations (all, or the GEN arguments)")
-		fs.BoolVar(gens, "generations", false, "same as -g")
+		gens := fs.Bool("generations", false, "list dangling generations (all, or the GEN arguments)")
+		alias(fs, "g", "generations")
 		return func(ctx context.Context, e *env, args []string) error {
 			if !*gens {
 				if len(args) > 0 {

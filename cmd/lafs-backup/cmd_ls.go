@@ -14,7 +14,7 @@ import (
 var lsCommand = &command{
 	Name:    "ls",
 	Summary: "list the entries of a backup (or of one path in it) without restoring",
-	Usage:   "BACKUP [PATH] [-R]",
+	Args:    "BACKUP [PATH]",
 	Help: `BACKUP is given as for restore (cap, -, @FILE, gen:N or a name). Prints one
 line per entry of the backup's root directory, or of PATH inside it (a
 directory: its entries; anything else: that entry): mode as ls -l shows it
@@ -29,8 +29,8 @@ PATH is matched as restore --path matches it: against the names restore
 would write first, then against the names on the grid. Only reads; one
 request per directory listed.`,
 	Setup: func(fs *flag.FlagSet) runFunc {
-		recursive := fs.Bool("R", false, "list everything below, recursively")
-		fs.BoolVar(recursive, "recursive", false, "same as -R")
+		recursive := fs.Bool("recursive", false, "list everything below, recursively")
+		alias(fs, "R", "recursive")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
 				return &usageError{"ls takes BACKUP and an optional PATH"}

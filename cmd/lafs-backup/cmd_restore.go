@@ -16,7 +16,7 @@ import (
 var restoreCommand = &command{
 	Name:    "restore",
 	Summary: "restore a backup, a subtree or one file into a directory",
-	Usage:   "BACKUP TARGET [--path SUBPATH] [--force] [--numeric-owner] [--no-owner] [--jobs N]",
+	Args:    "BACKUP TARGET",
 	Help: `BACKUP is a cap (URI:..., or - to read it from stdin, or @FILE), gen:N
 for a generation, or a backup name for its newest completed backup (names
 and generations need source.entry_cache.path). A cap on the command line
@@ -39,7 +39,7 @@ cannot be restored are listed and the exit code is 3.`,
 		force := fs.Bool("force", false, "restore into a non-empty TARGET (existing files are replaced, directories merged)")
 		numeric := fs.Bool("numeric-owner", false, "never look up user or group names (ACLs that name users are reported)")
 		noOwner := fs.Bool("no-owner", false, "do not set owners (they are set only as root anyway)")
-		jobs := fs.Int("jobs", 0, "files downloaded at once (default operation.jobs)")
+		jobs := fs.Int("jobs", 0, "`N` files downloaded at once (default operation.jobs)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 2 {
 				return &usageError{"restore takes BACKUP and TARGET"}

@@ -16,7 +16,7 @@ import (
 var verifyCommand = &command{
 	Name:    "verify",
 	Summary: "compare a backup with a local directory",
-	Usage:   "BACKUP DIR [--content [--sample PERCENT]] [--path SUBPATH] [--no-owner]",
+	Args:    "BACKUP DIR",
 	Help: `BACKUP is given as for restore (cap, -, @FILE, gen:N or a name). Walks the
 backup and DIR side by side and prints one line per difference on stdout:
 entries missing from DIR, extra entries in DIR, and entries whose type,
@@ -35,7 +35,7 @@ when something differs.`,
 		sample := fs.Float64("sample", 0, "with --content, hash only about `PERCENT` of the files, picked at random")
 		sub := fs.String("path", "", "compare only this `SUBPATH` of the backup with DIR")
 		noOwner := fs.Bool("no-owner", false, "do not compare owners (e.g. a restore made without root)")
-		jobs := fs.Int("jobs", 0, "files hashed at once (default operation.jobs)")
+		jobs := fs.Int("jobs", 0, "`N` files hashed at once (default operation.jobs)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 2 {
 				return &usageError{"verify takes BACKUP and DIR"}

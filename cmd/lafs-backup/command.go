@@ -14,8 +14,10 @@ import (
 type command struct {
 	Name    string // as typed: "dump-config"
 	Summary string // one line for the command list
-	Usage   string // arguments after the name, e.g. "[--effective]"
-	Help    string // longer description for --help (optional)
+	// Args are the positional arguments after the name, e.g. "BACKUP
+	// TARGET"; never flags: help generates those from the flag set.
+	Args string
+	Help string // longer description for --help (optional)
 	// NoConfig: the command reads no configuration (version), so a broken
 	// -c file does not stop it; env.Config is nil.
 	NoConfig bool

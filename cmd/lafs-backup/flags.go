@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/internal/logx"
@@ -26,10 +25,10 @@ type globals struct {
 // defaults, so flags parsed before the command name survive registering
 // them again on the command's flag set.
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.Var(&g.configs, "c", "")
 	fs.Var(&g.configs, "config", "layer config `FILE` over the base (repeatable; later files win)")
-	fs.BoolVar(&g.verbose, "v", g.verbose, "")
+	alias(fs, "c", "config")
 	fs.BoolVar(&g.verbose, "verbose", g.verbose, "log at info level")
+	alias(fs, "v", "verbose")
 	fs.BoolVar(&g.debug, "debug", g.debug, "log at debug level")
 	fs.BoolVar(&g.noise, "noise", g.noise, "log at noise level (one line per path)")
 	fs.BoolVar(&g.json, "json", g.json, "machine-readable output on stdout (and JSON logs on stderr)")
@@ -61,6 +60,9 @@ var globalFlagNames = func() map[string]bool {
 type stringList []string
 
 func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+// Repeatable marks it "..." in usage lines.
+func (s *stringList) Repeatable() bool { return true }
 
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
@@ -120,62 +122,6 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // isHelp reports whether a parse error is -h/--help.
 func isHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
-
-// printFlags writes the flags of fs selected by keep, aliases together,
-// "-c, --config FILE" style.
-func printFlags(w io.Writer, fs *flag.FlagSet, keep func(name string) bool) {
-	type entry struct {
-		names []string
-		f     *flag.Flag
-	}
-	var entries []*entry
-	byValue := map[flag.Value]*entry{}
-	fs.VisitAll(func(f *flag.Flag) {
-		if !keep(f.Name) {
-			return
-		}
-		if e, ok := byValue[f.Value]; ok {
-			e.names = append(e.names, f.Name)
-			if f.Usage != "" {
-				e.f = f
-			}
-			return
-		}
-		e := &entry{names: []string{f.Name}, f: f}
-		byValue[f.Value] = e
-		entries = append(entries, e)
-	})
-	sort.Slice(entries, func(i, j int) bool { return longest(entries[i].names) < longest(entries[j].names) })
-	for _, e := range entries {
-		sort.Slice(e.names, func(i, j int) bool { return len(e.names[i]) < len(e.names[j]) })
-		dashed := make([]string, len(e.names))
-		for i, n := range e.names {
-			dashed[i] = "--" + n
-			if len(n) == 1 {
-				dashed[i] = "-" + n
-			}
-		}
-		arg, usage := flag.UnquoteUsage(e.f)
-		if isBool(e.f) {
-			arg = ""
-		}
-		line := "  " + strings.Join(dashed, ", ")
-		if arg != "" {
-			line += " " + arg
-		}
-		fmt.Fprintf(w, "%s\n      %s%s\n", line, usage, defaultText(e.f))
-	}
-}
-
-func longest(names []string) string {
-	l := ""
-	for _, n := range names {
-		if len(n) > len(l) {
-			l = n
-		}
-	}
-	return l
-}
 
 func isBool(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })

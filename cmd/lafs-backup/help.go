@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-const mainSynopsis = progName + " [-c FILE]... [-v|--debug|--noise] [--json] COMMAND [ARGS]"
+const mainSynopsis = progName + " [-c FILE]... [-v|--debug|--noise] [--json] COMMAND [ARGS]\n       " + progName + " --version"
 
 // printMainHelp lists the commands, global flags and exit codes.
 func printMainHelp(w io.Writer) {
@@ -26,15 +26,11 @@ func printMainHelp(w io.Writer) {
 
 // printCommandHelp shows one command's usage, flags and exit codes.
 func printCommandHelp(w io.Writer, c *command) {
-	fmt.Fprintf(w, "Usage: %s [global flags] %s", progName, c.Name)
-	if c.Usage != "" {
-		fmt.Fprintf(w, " %s", c.Usage)
-	}
-	fmt.Fprintf(w, "\n\n%s\n", c.Summary)
+	fs := flagSetFor(c)
+	fmt.Fprintf(w, "%s\n\n%s\n", usageLine(c, fs), c.Summary)
 	if c.Help != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(c.Help, "\n"))
 	}
-	fs := flagSetFor(c)
 	hasOwn := false
 	fs.VisitAll(func(f *flag.Flag) { hasOwn = hasOwn || !globalFlagNames[f.Name] })
 	if hasOwn {

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 			printMainHelp(std.out)
 			return exitOK
 		}
-		return usage(std, "", err.Error())
+		return usage(std, "", flagErrorText(root, err.Error()))
 	}
 	rest := root.Args()
 	if g.version {
@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 			printCommandHelp(std.out, cmd)
 			return exitOK
 		}
-		return usage(std, name, err.Error())
+		return usage(std, name, flagErrorText(fs, err.Error()))
 	}
 	if g.version {
 		return report(std, "version", printVersion(std.out, g.json, buildVersionOf(debug.ReadBuildInfo())))
