@@ -29,9 +29,11 @@ is deep-checked (t=stream-deep-check, add-lease) to prove it is reachable
 through the gateway's own walk (--leases-only skips this). The mutable
 append_to_lafs_dir gets its own lease renewed too.
 
-With BACKUP arguments (caps, -, @FILE, gen:N or names), -a (the backup
-whose leases were renewed longest ago) or --all (every backup, one after
-the other), each is deep-checked on its own instead.
+With BACKUP arguments (caps, -, @FILE, gen:N or names), --least-renewed
+(the backup whose leases were renewed longest ago: run it nightly and the
+deep-checks rotate through the kept backups) or --all (every backup, one
+after the other), each is deep-checked on its own instead. The old -a
+still means --least-renewed, never --all, and warns.
 
 Unhealthy and unrecoverable objects are printed on stdout with their path,
 then a summary goes to stderr: objects, healthy, unhealthy, unrecoverable,
@@ -52,8 +54,9 @@ failed to answer.`,
 		var o checkOptions
 		fs.BoolVar(&o.noLease, "no-lease", false, "do not renew leases (add-lease is sent by default)")
 		fs.BoolVar(&o.repair, "repair", false, "repair unhealthy objects")
-		fs.BoolVar(&o.oldest, "a", false, "deep-check only the backup whose leases were renewed longest ago")
+		fs.BoolVar(&o.oldest, "least-renewed", false, "deep-check only the backup whose leases were renewed longest ago")
 		fs.BoolVar(&o.all, "all", false, "deep-check every backup, one after the other")
+		deprecated(fs, "a", "least-renewed", "not --all")
 		fs.BoolVar(&o.leasesOnly, "leases-only", false, "renew leases without the deep-check of the newest backup")
 		fs.DurationVar(&o.maxAge, "max-age", 0, "exit 6 when the newest backup or the oldest lease renewal is older than `DURATION`")
 		fs.BoolVar(&o.acceptGrid, "accept-grid", false, "accept a gateway whose storage servers the entry cache has never seen")
@@ -62,7 +65,7 @@ failed to answer.`,
 			o.args = args
 			switch {
 			case o.oldest && o.all:
-				return &usageError{"-a and --all exclude each other"}
+				return &usageError{"--least-renewed and --all exclude each other"}
 			case o.all && len(args) > 0:
 				return &usageError{"--all checks every backup: give no BACKUP arguments"}
 			case o.leasesOnly && (o.all || o.oldest || len(args) > 0):

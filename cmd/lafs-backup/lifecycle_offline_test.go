@@ -235,7 +235,7 @@ func TestCleanupWaitsForTheLock(t *testing.T) {
 
 func TestCheckUsageAndMaxAgeWithoutBackups(t *testing.T) {
 	s := newOfflineSite(t, 0)
-	for _, args := range [][]string{{"check", "-a", "--all"}, {"check", "--all", "gen:1"}, {"check", "--leases-only", "-a"}} {
+	for _, args := range [][]string{{"check", "--least-renewed", "--all"}, {"check", "-a", "--all"}, {"check", "--all", "gen:1"}, {"check", "--leases-only", "--least-renewed"}} {
 		if code, _, errOut := s.run(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d\n%s", args, code, errOut)
 		}

@@ -381,7 +381,7 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 		}
 	})
 
-	t.Run("check -a and --all deep-check", func(t *testing.T) {
+	t.Run("check --least-renewed, the old -a and --all deep-check", func(t *testing.T) {
 		// gen:5 renewed now, so gen:4 is the one renewed longest ago.
 		if code, out, errOut := s.run(t, "check", "gen:5"); code != 0 || out != "" {
 			t.Fatalf("check gen:5: exit %d\n%s\n%s", code, out, errOut)
@@ -391,14 +391,30 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 			before[b.Generation] = b.LeasesRenewedAt
 		}
 		proxy.Reset()
-		if code, _, errOut := s.run(t, "check", "-a"); code != 0 || !strings.Contains(errOut, "check: 1 backups") {
+		if code, _, errOut := s.run(t, "check", "--least-renewed"); code != 0 || !strings.Contains(errOut, "check: 1 backups") {
+			t.Fatalf("check --least-renewed: exit %d\n%s", code, errOut)
+		}
+		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {
+			t.Errorf("check --least-renewed sent %d deep-checks", n)
+		}
+		for _, b := range mustBackups(t, openDB(t, s.site)) {
+			if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == 4) {
+				t.Errorf("check --least-renewed: gen %d renewal moved: %v", b.Generation, moved)
+			}
+			before[b.Generation] = b.LeasesRenewedAt
+		}
+		// An old crontab's -a still means the least renewed (now gen:5),
+		// never --all, and says what to write instead.
+		proxy.Reset()
+		code, _, errOut := s.run(t, "check", "-a")
+		if code != 0 || !strings.Contains(errOut, "-a is deprecated: it means --least-renewed") {
 			t.Fatalf("check -a: exit %d\n%s", code, errOut)
 		}
 		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {
 			t.Errorf("check -a sent %d deep-checks", n)
 		}
 		for _, b := range mustBackups(t, openDB(t, s.site)) {
-			if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == 4) {
+			if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == 5) {
 				t.Errorf("check -a: gen %d renewal moved: %v", b.Generation, moved)
 			}
 		}

@@ -96,6 +96,9 @@ func run(ctx context.Context, args []string, std stdio) int {
 	}
 	e, err := newEnv(&g, std, !cmd.NoConfig)
 	if err == nil {
+		for _, w := range deprecationWarnings(fs) {
+			e.Log.Warn(name + ": " + w)
+		}
 		err = explainUnreachable(e, runCmd(ctx, e, pos))
 	}
 	return report(std, name, err)

@@ -74,7 +74,7 @@ func leasesRenewed(t *testing.T, s *site) map[int64]time.Time {
 func TestRenewalBookkeeping(t *testing.T) {
 	g := testgrid.New(t, testgrid.Options{})
 	c := client(t, g.URL())
-	t.Run("check -a rotates past a backup with an unreadable directory", func(t *testing.T) {
+	t.Run("check --least-renewed rotates past a backup with an unreadable directory", func(t *testing.T) {
 		s := newSite(t, g.URL(), "")
 		mustWrite(t, filepath.Join(s.snaps, "snap.1", "sick/lost.txt"), bytes.Repeat([]byte("lost "), 100))
 		mustWrite(t, filepath.Join(s.snaps, "snap.1", "fine.txt"), bytes.Repeat([]byte("one "), 100))
@@ -89,17 +89,17 @@ func TestRenewalBookkeeping(t *testing.T) {
 		for i := range g.StorageNodes() {
 			os.RemoveAll(filepath.Join(g.StorageDir(i), "shares", dir[:2], dir))
 		}
-		if code, out, errOut := s.run(t, "check", "-a"); code != exitUnrecoverable {
-			t.Fatalf("check -a of the sick backup: exit %d\n%s\n%s", code, out, errOut)
+		if code, out, errOut := s.run(t, "check", "--least-renewed"); code != exitUnrecoverable {
+			t.Fatalf("check --least-renewed of the sick backup: exit %d\n%s\n%s", code, out, errOut)
 		}
 		if r := leasesRenewed(t, s); r[1].IsZero() || !r[2].IsZero() {
-			t.Fatalf("after the first check -a: renewed %v, want gen 1 only", r)
+			t.Fatalf("after the first check --least-renewed: renewed %v, want gen 1 only", r)
 		}
-		if code, out, errOut := s.run(t, "check", "-a"); code != 0 {
-			t.Fatalf("second check -a (the healthy backup): exit %d\n%s\n%s", code, out, errOut)
+		if code, out, errOut := s.run(t, "check", "--least-renewed"); code != 0 {
+			t.Fatalf("second check --least-renewed (the healthy backup): exit %d\n%s\n%s", code, out, errOut)
 		}
 		if r := leasesRenewed(t, s); r[2].IsZero() {
-			t.Fatalf("the second check -a did not move on to gen 2: %v", r)
+			t.Fatalf("the second check --least-renewed did not move on to gen 2: %v", r)
 		}
 	})
 	t.Run("one node down still renews the rows", func(t *testing.T) {

@@ -22,6 +22,52 @@ func alias(fs *flag.FlagSet, short, long string) {
 	fs.Var(f.Value, short, "")
 }
 
+// deprecatedFlag is an old spelling kept so that old crontabs work: it
+// sets the flag it stands for and makes the run warn (docs/cli.md).
+type deprecatedFlag struct {
+	flag.Value
+	name, instead string
+	used          bool
+}
+
+func (d *deprecatedFlag) Set(s string) error {
+	d.used = true
+	return d.Value.Set(s)
+}
+
+func (d *deprecatedFlag) IsBoolFlag() bool {
+	b, ok := d.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// deprecated registers old as a deprecated spelling of the flag instead,
+// already defined on fs. Help lists it apart, out of the usage line.
+func deprecated(fs *flag.FlagSet, old, instead, why string) {
+	f := fs.Lookup(instead)
+	if f == nil {
+		panic("deprecated spelling of undefined flag " + instead)
+	}
+	fs.Var(&deprecatedFlag{Value: f.Value, name: old, instead: instead}, old,
+		"deprecated: the old spelling of "+dashed(instead)+" ("+why+"); warns")
+}
+
+// deprecationWarnings says, for each deprecated spelling used on fs's
+// command line, what to write instead.
+func deprecationWarnings(fs *flag.FlagSet) []string {
+	var out []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if d, ok := f.Value.(*deprecatedFlag); ok && d.used {
+			out = append(out, fmt.Sprintf("%s is deprecated: it means %s; write %s", dashed(d.name), dashed(d.instead), dashed(d.instead)))
+		}
+	})
+	return out
+}
+
+func isDeprecated(f *flag.Flag) bool {
+	_, ok := f.Value.(*deprecatedFlag)
+	return ok
+}
+
 // flagEntry is one flag with all its names (aliases share a Value).
 type flagEntry struct {
 	names []string // shortest first
@@ -29,7 +75,7 @@ type flagEntry struct {
 }
 
 // flagEntries groups the flags of fs that keep selects by Value, in the
-// order help lists them (by the longest name).
+// order help lists them (by the longest name, deprecated spellings last).
 func flagEntries(fs *flag.FlagSet, keep func(name string) bool) []*flagEntry {
 	var entries []*flagEntry
 	byValue := map[flag.Value]*flagEntry{}
@@ -51,7 +97,13 @@ func flagEntries(fs *flag.FlagSet, keep func(name string) bool) []*flagEntry {
 	for _, e := range entries {
 		sort.Slice(e.names, func(i, j int) bool { return len(e.names[i]) < len(e.names[j]) })
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].long() < entries[j].long() })
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if da, db := isDeprecated(a.f), isDeprecated(b.f); da != db {
+			return db // deprecated spellings last
+		}
+		return a.long() < b.long()
+	})
 	return entries
 }
 
@@ -130,7 +182,9 @@ func usageLine(c *command, fs *flag.FlagSet) string {
 		words = append(words, c.Args)
 	}
 	for _, e := range flagEntries(fs, func(n string) bool { return !globalFlagNames[n] }) {
-		words = append(words, e.usageToken())
+		if !isDeprecated(e.f) {
+			words = append(words, e.usageToken())
+		}
 	}
 	return wrapWords(words, 79, "    ")
 }
