@@ -73,6 +73,9 @@ type Result struct {
 	AppendToFile    string `yaml:"append_to_file" cfg:"path"`
 	AppendToLAFSDir Secret `yaml:"append_to_lafs_dir" cfg:"secret"`
 	LinkName        string `yaml:"link_name"`
+	// MetricsFile is a Prometheus textfile-collector file written after
+	// every backup run (docs/operations.md, Metrics); "" = none.
+	MetricsFile string `yaml:"metrics_file" cfg:"path"`
 }
 
 // Encoding is "destination.encoding".

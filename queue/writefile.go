@@ -3,7 +3,6 @@ package queue
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
+	"github.com/lafs-backup/lafs-backup/internal/atomicfile"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 )
 
@@ -121,50 +121,11 @@ func realPath(p string) string {
 	return abs
 }
 
-// atomicWrite creates a temporary file beside path, lets write fill it,
-// then fsyncs it, renames it over path and fsyncs the directory. On any
-// error the temporary file is removed and path is untouched.
-func atomicWrite(path string, write func(*os.File) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("queue: create: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
+// atomicWrite writes the queue to path in one step (internal/atomicfile),
+// 0600: it holds the source's paths.
+func atomicWrite(path string, write func(*os.File) error) error {
+	if err := atomicfile.Write(path, 0o600, write); err != nil {
 		return fmt.Errorf("queue: %w", err)
-	}
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("queue: fsync: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("queue: close: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("queue: %w", err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("queue: fsync dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("queue: fsync dir: %w", err)
 	}
 	return nil
 }

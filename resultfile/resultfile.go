@@ -21,13 +21,13 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/lafs-backup/lafs-backup/internal/atomicfile"
 	"github.com/lafs-backup/lafs-backup/internal/secretfile"
 )
 
@@ -153,23 +153,7 @@ func Read(path string) ([]Line, error) {
 }
 
 func replace(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("append_to_file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.Write(data); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.WriteFile(path, 0o600, data); err != nil {
 		return fmt.Errorf("append_to_file %s: rewrite: %w", path, err)
 	}
 	return nil

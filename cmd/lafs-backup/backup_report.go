@@ -92,6 +92,9 @@ func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []s
 	for _, p := range st.Problems {
 		s.Problems = append(s.Problems, fmt.Sprintf("%s: %s: %s", p.Kind, p.Path, p.Reason))
 	}
+	if m := b.o.metrics; m != nil {
+		m.sum = &s
+	}
 	return s
 }
 

@@ -36,7 +36,12 @@ run (Ctrl-C, kill, lost network) is resumed by running the same command again.`,
 			if o.force && o.reuseQueue.Given {
 				return &usageError{"-f/--force-queue-rebuild and --reuse-queue contradict each other"}
 			}
-			return runBackup(ctx, e, o)
+			o.metrics = &runMetrics{start: time.Now()}
+			err := runBackup(ctx, e, o)
+			if !o.queueOnly.Given && !e.Config.Operation.QueueOnly { // a run that stops after phase one makes no backup to report
+				writeMetrics(ctx, e, o.metrics, err)
+			}
+			return err
 		}
 	},
 }
@@ -49,6 +54,7 @@ type backupOptions struct {
 	wait                  time.Duration
 	acceptGrid            bool
 	jobs                  int
+	metrics               *runMetrics // the run's figures for destination.result.metrics_file
 }
 
 // errOtherGrid is a configuration problem: the gateway belongs to a grid the

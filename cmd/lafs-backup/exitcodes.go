@@ -84,6 +84,11 @@ func exitCode(err error) int {
 	return exitFatal
 }
 
+// signalStop is the cause of a context cancelled by a stop signal.
+type signalStop struct{ sig os.Signal }
+
+func (s signalStop) Error() string { return "stopped by " + s.sig.String() }
+
 // signalExitCode is the exit code after a stop signal (128 + number).
 func signalExitCode(sig os.Signal) int {
 	if sig == syscall.SIGTERM {

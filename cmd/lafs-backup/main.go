@@ -37,7 +37,7 @@ func main() {
 // stopOnSignals returns a context cancelled by the first SIGINT or SIGTERM
 // (recorded in the returned pointer); a second signal exits at once.
 func stopOnSignals(parent context.Context) (context.Context, *atomic.Pointer[os.Signal]) {
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancel := context.WithCancelCause(parent)
 	var caught atomic.Pointer[os.Signal]
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
@@ -45,7 +45,7 @@ func stopOnSignals(parent context.Context) (context.Context, *atomic.Pointer[os.
 		sig := <-ch
 		caught.Store(&sig)
 		fmt.Fprintf(os.Stderr, "%s: %v: stopping (send again to exit at once)\n", progName, sig)
-		cancel()
+		cancel(signalStop{sig}) // context.Cause tells commands which signal (runExitCode)
 		sig = <-ch
 		os.Exit(signalExitCode(sig))
 	}()
