@@ -153,6 +153,9 @@ func statusError(status int, body io.Reader) *Error {
 	e := &Error{Status: status, Msg: bodyMessage(text)}
 	if status == http.StatusInternalServerError && notEnoughServers(text) {
 		e.Err = ErrNotEnoughServers
+		if refusedContent(text) {
+			e.Err = ErrRefused
+		}
 	}
 	return e
 }

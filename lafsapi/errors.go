@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -13,6 +14,13 @@ var (
 	// shares.happy servers (a 500 with UploadUnhappinessError), or knows no
 	// servers at all. Retried: servers may come back.
 	ErrNotEnoughServers = errors.New("not enough storage servers connected")
+	// ErrRefused: the gateway reached enough storage servers, none failed
+	// with an error, and still too few took this object's shares: they
+	// refuse this content for now (a partial upload of it that its client
+	// abandoned holds the shares, for up to 30 minutes) or they are full.
+	// errors.Is(err, ErrNotEnoughServers) holds too. Retried quickly, never
+	// with the long schedule (docs/lafsapi.md, Retries).
+	ErrRefused error = refusedError{}
 	// ErrNotFound matches a 404 (missing child) and a missing name.
 	ErrNotFound = errors.New("not found")
 	// ErrGone matches a 410: the object cannot be recovered from the grid.
@@ -117,6 +125,15 @@ func retryable(status int, cause error) bool {
 	return false
 }
 
+// refusedError is ErrRefused: a kind of ErrNotEnoughServers.
+type refusedError struct{}
+
+func (refusedError) Error() string {
+	return "the storage servers refuse this content for now (an interrupted upload of it may hold its shares, or they are full)"
+}
+
+func (refusedError) Is(target error) bool { return target == ErrNotEnoughServers }
+
 // errCallerDone marks an attempt ended because the caller's ctx ended.
 var errCallerDone = errors.New("cancelled")
 
@@ -125,6 +142,26 @@ func notEnoughServers(body string) bool {
 	return strings.Contains(body, "UploadUnhappinessError") ||
 		strings.Contains(body, "shares could be placed") ||
 		strings.Contains(body, "NoServersError")
+}
+
+// selectionRE reads the progress report of Tahoe's server selection
+// (allmydata/immutable/upload.py, _get_progress_message).
+var selectionRE = regexp.MustCompile(`want to place shares on at least (\d+) servers .*?` +
+	`sent \d+ queries to (\d+) servers, \d+ queries placed some shares, \d+ placed none ` +
+	`\(of which \d+ placed none due to the server being full and (\d+) placed none due to an error\)`)
+
+// refusedContent recognises, in an unhappiness body, servers that refused
+// the content rather than servers missing: at least shares.happy servers
+// were contacted and none answered with an error.
+func refusedContent(body string) bool {
+	m := selectionRE.FindStringSubmatch(body)
+	if m == nil {
+		return false
+	}
+	happy, _ := strconv.Atoi(m[1])
+	servers, _ := strconv.Atoi(m[2])
+	errs, _ := strconv.Atoi(m[3])
+	return happy > 0 && servers >= happy && errs == 0
 }
 
 var (

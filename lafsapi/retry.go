@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -21,6 +22,10 @@ import (
 //     keep succeeding, the request fails on its own (the content, not the
 //     grid, is the problem: e.g. storage servers refusing an upload whose
 //     interrupted twin still holds its shares) and the call ends;
+//   - refused content (ErrRefused: the gateway reached enough storage
+//     servers and they would not take this object): the quick retries
+//     (whatever the gateway's recent successes), then the call ends; the
+//     schedule is for servers that may come back, and these are there;
 //   - the grid failing as a whole: no success for AliveWindow and none
 //     since the call began failing. Then the configured schedule applies
 //     (Delays, or BaseDelay doubling up to MaxDelay), Attempts in all.
@@ -117,7 +122,7 @@ type budget struct {
 // next decides the wait before the next attempt after a retryable
 // failure of an attempt that began at start; ok is false when the call
 // has used up its attempts.
-func (c *Client) next(b *budget, start time.Time) (d time.Duration, quick, ok bool) {
+func (c *Client) next(b *budget, start time.Time, refused bool) (d time.Duration, quick, ok bool) {
 	if c.opts.Attempts <= 1 {
 		return 0, false, false
 	}
@@ -125,11 +130,11 @@ func (c *Client) next(b *budget, start time.Time) (d time.Duration, quick, ok bo
 		b.failing = start
 	}
 	others := c.health.succeededAfter(b.failing) // the grid works while this call fails
-	if b.quick < c.opts.QuickRetries && (others || c.health.recent(time.Now(), c.opts.AliveWindow)) {
+	if b.quick < c.opts.QuickRetries && (others || refused || c.health.recent(time.Now(), c.opts.AliveWindow)) {
 		b.quick++
 		return c.opts.quickDelay(b.quick), true, true
 	}
-	if others && c.opts.QuickRetries > 0 {
+	if refused || others && c.opts.QuickRetries > 0 {
 		return 0, false, false // this request fails on its own: not the grid's long waits
 	}
 	if b.scheduled+1 >= c.opts.Attempts {
@@ -177,11 +182,17 @@ func (c *Client) retry(ctx context.Context, op string, attempt func(n int) *Erro
 			}
 			continue
 		}
-		d, quick, ok := c.next(&b, start)
+		d, quick, ok := c.next(&b, start, errors.Is(e.Err, ErrRefused))
 		if !ok {
 			return e
 		}
-		c.log.Warn("lafsapi: retrying", "op", op, "attempt", n, "isolated", quick,
+		// Refused content is the caller's to report (the uploader sets it
+		// aside and says what became of it): its retries are not warnings.
+		level := slog.LevelWarn
+		if errors.Is(e.Err, ErrRefused) {
+			level = slog.LevelInfo
+		}
+		c.log.Log(ctx, level, "lafsapi: retrying", "op", op, "attempt", n, "isolated", quick,
 			"delay", d, "err", e.Error())
 		if err := sleep(ctx, d); err != nil {
 			e.Err = err

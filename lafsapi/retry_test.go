@@ -198,3 +198,60 @@ func TestOutageAfterSuccessGetsTheSchedule(t *testing.T) {
 		t.Fatalf("err=%v requests=%d: want 1 + 2 quick attempts, then the hour's wait", err, len(s.Requests()))
 	}
 }
+
+// unhappy is a gateway's 500 for an upload whose server selection failed,
+// with the progress report of Tahoe 1.20 (allmydata/immutable/upload.py).
+func unhappy(report string) string {
+	return "Traceback (most recent call last):\n  File \"upload.py\"\nallmydata.interfaces.UploadUnhappinessError: " +
+		"server selection failed for <Tahoe2ServerSelector for upload b'wmamy'>: shares could be placed or found " +
+		"on only 0 server(s). We were asked to place shares on at least 3 server(s) such that any 2 of them have " +
+		"enough shares to recover the file. (" + report + ")"
+}
+
+// TestRefusedContentRecognised: the gateway's own report says whether the
+// storage servers refused the content (enough of them reached, none
+// failing with an error: the reports below are those a real grid gave for
+// content whose shares an abandoned upload holds) or too few were there.
+func TestRefusedContentRecognised(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		report  string
+		refused bool
+	}{
+		{"every server holds a share", "placed 0 shares out of 4 total (4 homeless), want to place shares on at least 3 servers such that any 2 of them have enough shares to recover the file, sent 4 queries to 4 servers, 0 queries placed some shares, 4 placed none (of which 4 placed none due to the server being full and 0 placed none due to an error)", true},
+		{"shares held on the first servers of the ring", "placed 2 shares out of 4 total (2 homeless), want to place shares on at least 3 servers such that any 2 of them have enough shares to recover the file, sent 6 queries to 6 servers, 2 queries placed some shares, 4 placed none (of which 4 placed none due to the server being full and 0 placed none due to an error)", true},
+		{"too few servers", "placed 2 shares out of 4 total (2 homeless), want to place shares on at least 3 servers such that any 2 of them have enough shares to recover the file, sent 2 queries to 2 servers, 2 queries placed some shares, 0 placed none (of which 0 placed none due to the server being full and 0 placed none due to an error)", false},
+		{"a server failing", "placed 2 shares out of 4 total (2 homeless), want to place shares on at least 3 servers such that any 2 of them have enough shares to recover the file, sent 4 queries to 4 servers, 2 queries placed some shares, 2 placed none (of which 1 placed none due to the server being full and 1 placed none due to an error)", false},
+		{"no report", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, c, _ := serve(t, lafsapi.Options{Attempts: 1}, lafstest.Status(500, unhappy(tc.report)))
+			_, err := c.UploadBytes(context.Background(), bytes.Repeat([]byte("d"), 100))
+			if !errors.Is(err, lafsapi.ErrNotEnoughServers) || errors.Is(err, lafsapi.ErrRefused) != tc.refused || count(f) != 1 {
+				t.Fatalf("err=%v: want not enough servers, refused=%v", err, tc.refused)
+			}
+			if tc.refused && !strings.Contains(err.Error(), "refuse this content for now") {
+				t.Errorf("message does not say the servers refuse the content: %v", err)
+			}
+		})
+	}
+}
+
+// TestRefusedEndsAfterQuickRetries: refused content gets the quick
+// retries even when nothing else succeeded lately (every worker of a run
+// may be stuck on refused objects), then the call ends without the
+// schedule's long waits (an hour here).
+func TestRefusedEndsAfterQuickRetries(t *testing.T) {
+	s := lafstest.New(t)
+	refused := unhappy("placed 0 shares out of 4 total (4 homeless), want to place shares on at least 3 servers such that any 2 of them have enough shares to recover the file, sent 4 queries to 4 servers, 0 queries placed some shares, 4 placed none (of which 4 placed none due to the server being full and 0 placed none due to an error)")
+	s.Fault(lafstest.Op("upload", lafsapi.Cap{}), lafstest.Status(500, refused))
+	c := s.Client(t, lafsapi.Options{Attempts: 4, Delays: []time.Duration{time.Hour}, QuickRetries: 3,
+		QuickDelay: time.Millisecond, AliveWindow: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := c.UploadBytes(ctx, bytes.Repeat([]byte("q"), 100))
+	var e *lafsapi.Error
+	if !errors.As(err, &e) || e.Attempts != 4 || !errors.Is(err, lafsapi.ErrRefused) {
+		t.Fatalf("err=%v, want refused after 1 + 3 quick attempts", err)
+	}
+}

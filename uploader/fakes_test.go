@@ -28,6 +28,9 @@ type fakeGrid struct {
 	// onPut runs after PutFile read a body (n counts PutFile calls from
 	// 1); a non-nil error fails the call.
 	onPut func(ctx context.Context, n int, data []byte) error
+	// onMkdir runs before Mkdir creates a directory; a non-nil error
+	// fails the call.
+	onMkdir func(children map[string]Child) error
 	// healthy answers Renew; nil means healthy.
 	healthy func(cap string) bool
 	// retries makes PutFile read every body this many extra times first,
@@ -115,6 +118,11 @@ func (g *fakeGrid) Mkdir(ctx context.Context, children map[string]Child) (string
 		}
 		if _, ok := c.Metadata["tahoe"]; ok {
 			return "", errors.New("fake mkdir: metadata key tahoe")
+		}
+	}
+	if g.onMkdir != nil {
+		if err := g.onMkdir(children); err != nil {
+			return "", err
 		}
 	}
 	body, err := json.Marshal(children)

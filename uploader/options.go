@@ -81,6 +81,10 @@ type Options struct {
 	// is within RacyMargin before it are too new to be recorded so. Zero
 	// disables both.
 	WalkStarted time.Time
+	// RefusedWait is how long to wait, once nothing else is left to do,
+	// before retrying the objects the storage servers refused (ErrRefused).
+	// 0 means DefaultRefusedWait; negative: no wait.
+	RefusedWait time.Duration
 }
 
 // RacyMargin: an entry changed less than this before the walk started
@@ -129,6 +133,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.XZ.ProbeRatio == 0 {
 		o.XZ.ProbeRatio = DefaultProbeRatio
+	}
+	if o.RefusedWait == 0 {
+		o.RefusedWait = DefaultRefusedWait
 	}
 	if o.Now == nil {
 		o.Now = time.Now

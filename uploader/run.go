@@ -60,6 +60,7 @@ type build struct {
 	plan    plan     // subtrees reused whole (RunFrom)
 	dirs    openDirs // source directories open while their entries are read
 	devs    devMap   // recorded device number -> the one seen now
+	aside   refusals // objects the storage servers refused, to retry (refused.go)
 }
 
 type entryMsg struct {
@@ -251,6 +252,7 @@ func (p *planReader) skip(n int64) error {
 // fewer than Window nodes are unfinished, hands ready nodes to the workers
 // and takes their results, until the wrapper is done and the stream ended.
 func (b *build) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<- *node, resCh <-chan result) error {
+	defer b.aside.stop()
 	for b.wrap == nil || !b.eof {
 		var in <-chan entryMsg
 		if !b.eof && b.tree.pending < b.opts.Window {
@@ -261,7 +263,7 @@ func (b *build) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<-
 		if next != nil {
 			out = workCh
 		}
-		if in == nil && out == nil && b.busy == 0 {
+		if in == nil && out == nil && b.busy == 0 && !b.aside.start(ctx, b.opts.RefusedWait, b.log) {
 			return errors.New("uploader: internal error: the tree is not finished but nothing is left to do")
 		}
 		select {
@@ -275,9 +277,16 @@ func (b *build) loop(ctx context.Context, entryCh <-chan entryMsg, workCh chan<-
 		case res := <-resCh:
 			b.busy--
 			if res.err != nil {
-				return res.err
+				if err := b.refused(ctx, res.n, res.err); err != nil {
+					return err
+				}
+				continue
 			}
 			b.finished(res.n)
+		case <-b.aside.due():
+			for _, n := range b.aside.take() {
+				b.ready.push(n)
+			}
 		case <-ctx.Done():
 			return fmt.Errorf("uploader: %w", ctx.Err())
 		}

@@ -26,12 +26,16 @@ type Stats struct {
 	Skipped       int64 // entries gone since the walk (vanished, changed type): left out
 	Failed        int64 // entries that could not be read: left out
 	Changed       int64 // files that kept changing while read: uploaded as last read
+	// SetAside counts objects the storage servers refused (ErrRefused),
+	// set aside and retried at the end of the run; Refused those refused
+	// again: left out of their directory (the next run uploads them).
+	SetAside, Refused int64
 	// SubtreesReused counts directories reused with their whole subtree
 	// by one subtree key; their entries count in Entries, and their files
 	// and directories in FilesReused and DirsReused, without a lookup.
 	SubtreesReused   int64
 	SubtreesRecorded int64 // subtree rows written
-	// Problems lists the skipped, failed and changed entries (the first
+	// Problems lists the skipped, failed, changed and refused entries (the first
 	// MaxProblems of them).
 	Problems []Problem
 	Duration time.Duration
@@ -39,9 +43,10 @@ type Stats struct {
 	Current string
 }
 
-// Incomplete says whether entries were skipped, failed or kept changing:
-// the backup is made but not faithful (exit code 3).
-func (s Stats) Incomplete() bool { return s.Skipped+s.Failed+s.Changed > 0 }
+// Incomplete says whether entries were skipped, failed, kept changing or
+// were refused by the storage servers: the backup is made but not
+// faithful (exit code 3).
+func (s Stats) Incomplete() bool { return s.Skipped+s.Failed+s.Changed+s.Refused > 0 }
 
 // ProblemKind classifies a Problem.
 type ProblemKind string
@@ -51,6 +56,7 @@ const (
 	ProblemSkipped ProblemKind = "skipped"
 	ProblemFailed  ProblemKind = "failed"
 	ProblemChanged ProblemKind = "changed"
+	ProblemRefused ProblemKind = "refused"
 )
 
 // Problem is one entry that is missing from the backup or not faithful.
@@ -65,7 +71,7 @@ type counters struct {
 	entries, filesUploaded, filesReused, filesLIT  atomic.Int64
 	dirsCreated, dirsReused, renewed               atomic.Int64
 	bytesRead, bytesSent, compressedIn, compressed atomic.Int64
-	skipped, failed, changed                       atomic.Int64
+	skipped, failed, changed, refused, setAside    atomic.Int64
 	subtreesReused, subtreesRecorded               atomic.Int64
 
 	peakPending int // most unfinished nodes at once (driver only; tests)
@@ -87,6 +93,8 @@ func (c *counters) problem(p Problem) {
 		c.failed.Add(1)
 	case ProblemChanged:
 		c.changed.Add(1)
+	case ProblemRefused:
+		c.refused.Add(1)
 	}
 	c.mu.Lock()
 	if len(c.problems) < MaxProblems {
@@ -117,6 +125,8 @@ func (c *counters) snapshot(now time.Time) Stats {
 		Skipped:          c.skipped.Load(),
 		Failed:           c.failed.Load(),
 		Changed:          c.changed.Load(),
+		SetAside:         c.setAside.Load(),
+		Refused:          c.refused.Load(),
 		SubtreesReused:   c.subtreesReused.Load(),
 		SubtreesRecorded: c.subtreesRecorded.Load(),
 	}

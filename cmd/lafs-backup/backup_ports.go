@@ -27,7 +27,7 @@ func (g *gridPort) PutFile(ctx context.Context, open func() (io.ReadCloser, erro
 	defer cancel()
 	c, err := g.c.UploadFile(uctx, open, size)
 	if err != nil {
-		return "", g.explain(ctx, err)
+		return "", refusal(err)
 	}
 	return c.Secret(), nil
 }
@@ -45,7 +45,7 @@ func (g *gridPort) Mkdir(ctx context.Context, children map[string]uploader.Child
 	defer cancel()
 	c, err := g.c.MkdirImmutable(uctx, m)
 	if err != nil {
-		return "", err
+		return "", refusal(err)
 	}
 	return c.Secret(), nil
 }
@@ -63,9 +63,9 @@ func (g *gridPort) Renew(ctx context.Context, capStr string) (bool, error) {
 }
 
 // stopGrace is how long a request already sent may run on after a stop
-// signal. Cutting an upload off mid-way leaves partial shares that the
-// storage servers hold (and refuse the same content for) until the gateway
-// reconnects, so a clean stop lets uploads in flight finish; a second signal
+// signal. Cutting an upload off mid-way can leave partial shares that the
+// storage servers hold (and refuse the same content for) for up to 30
+// minutes, so a clean stop lets uploads in flight finish; a second signal
 // exits at once.
 const stopGrace = 60 * time.Second
 
@@ -80,22 +80,17 @@ func withGrace(parent context.Context, grace time.Duration) (context.Context, co
 	return ctx, func() { stop(); cancel() }
 }
 
-// explain adds what an operator needs to know to "not enough storage
-// servers" when the gateway does see servers: Tahoe storage servers keep the
-// partial shares of an upload whose client vanished (kill -9, lost network)
-// until the gateway's connection to them ends, and refuse the same content
-// meanwhile. Restarting the gateway releases them.
-func (g *gridPort) explain(ctx context.Context, err error) error {
-	if !errors.Is(err, lafsapi.ErrNotEnoughServers) || ctx.Err() != nil {
-		return err
+// refusal marks an error of storage servers that refuse this object for
+// now (lafsapi.ErrRefused: enough of them answered, none took it) as
+// uploader.ErrRefused, so the uploader sets the object aside and retries
+// it at the end of the run instead of ending the run (docs/uploader.md,
+// Refused objects). After a kill -9 they hold the interrupted upload's
+// partial shares for up to 30 minutes.
+func refusal(err error) error {
+	if errors.Is(err, lafsapi.ErrRefused) {
+		return fmt.Errorf("%w: %w", uploader.ErrRefused, err)
 	}
-	st, serr := g.c.NodeStatus(ctx)
-	if serr != nil || len(st.ConnectedServers()) == 0 {
-		return err
-	}
-	return fmt.Errorf("%w; the gateway sees %d connected storage servers, so an earlier upload of the same content "+
-		"that was interrupted may still hold its partial shares there: restart the gateway to release them, then rerun",
-		err, len(st.ConnectedServers()))
+	return err
 }
 
 func (g *gridPort) LIT(data []byte) string { return lafsapi.LITCap(data).Secret() }

@@ -59,18 +59,22 @@ type backupSummary struct {
 	DirsReused    int64  `json:"dirs_reused"`
 	// SubtreesReused: directories reused with everything below them by
 	// one subtree row (their files and directories count as reused).
-	SubtreesReused int64    `json:"subtrees_reused"`
-	Renewed        int64    `json:"renewed"`
-	BytesRead      int64    `json:"bytes_read"`
-	BytesSent      int64    `json:"bytes_sent"`
-	XZRatio        float64  `json:"xz_ratio,omitempty"`
-	WalkErrors     int64    `json:"walk_errors"`
-	Skipped        int64    `json:"skipped"`
-	Failed         int64    `json:"failed"`
-	Changed        int64    `json:"changed"`
-	Problems       []string `json:"problems,omitempty"`
-	ResultErrors   []string `json:"result_errors,omitempty"`
-	Seconds        float64  `json:"seconds"`
+	SubtreesReused int64   `json:"subtrees_reused"`
+	Renewed        int64   `json:"renewed"`
+	BytesRead      int64   `json:"bytes_read"`
+	BytesSent      int64   `json:"bytes_sent"`
+	XZRatio        float64 `json:"xz_ratio,omitempty"`
+	WalkErrors     int64   `json:"walk_errors"`
+	Skipped        int64   `json:"skipped"`
+	Failed         int64   `json:"failed"`
+	Changed        int64   `json:"changed"`
+	// Refused: objects the storage servers refused twice (at first and
+	// at the end of the run), left out; SetAside: refused at first.
+	Refused      int64    `json:"refused"`
+	SetAside     int64    `json:"set_aside"`
+	Problems     []string `json:"problems,omitempty"`
+	ResultErrors []string `json:"result_errors,omitempty"`
+	Seconds      float64  `json:"seconds"`
 }
 
 func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []string) backupSummary {
@@ -80,6 +84,7 @@ func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []s
 		DirsCreated: st.DirsCreated, DirsReused: st.DirsReused, SubtreesReused: st.SubtreesReused, Renewed: st.Renewed,
 		BytesRead: st.BytesRead, BytesSent: st.BytesSent,
 		WalkErrors: b.qstats.Errors, Skipped: st.Skipped, Failed: st.Failed, Changed: st.Changed,
+		Refused: st.Refused, SetAside: st.SetAside,
 		ResultErrors: resultErrs,
 		Seconds:      (b.qstats.Duration + st.Duration).Seconds(),
 	}
@@ -119,9 +124,9 @@ func printSummary(e *env, s backupSummary) {
 		fmt.Fprintf(w, ", xz ratio %.2f", s.XZRatio)
 	}
 	fmt.Fprintln(w)
-	if n := s.WalkErrors + s.Skipped + s.Failed + s.Changed; n > 0 {
-		fmt.Fprintf(w, "  problems: %d unreadable while walking, %d vanished, %d failed, %d kept changing\n",
-			s.WalkErrors, s.Skipped, s.Failed, s.Changed)
+	if n := s.WalkErrors + s.Skipped + s.Failed + s.Changed + s.Refused; n > 0 {
+		fmt.Fprintf(w, "  problems: %d unreadable while walking, %d vanished, %d failed, %d kept changing, %d refused by the storage servers\n",
+			s.WalkErrors, s.Skipped, s.Failed, s.Changed, s.Refused)
 		for _, p := range s.Problems {
 			fmt.Fprintf(w, "    %s\n", p)
 		}

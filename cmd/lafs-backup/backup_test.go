@@ -393,11 +393,12 @@ func buildBinary(t *testing.T) string {
 }
 
 // TestBackupResumesAfterKill9 kills the process halfway through a first
-// backup; the rerun completes, uploads only what was not recorded yet, and
-// the tree on the grid is complete. Tahoe storage servers keep the partial
-// shares of an upload cut off mid-way until the gateway's connection to them
-// ends, and refuse that content until then; the rerun must then fail with an
-// error saying so, and succeed after a gateway restart (docs/operations.md).
+// backup; the rerun, with nothing restarted, uploads only what was not
+// recorded yet. Tahoe storage servers may keep the partial shares of an
+// upload cut off mid-way for up to 30 minutes and refuse that content
+// meanwhile: the rerun then finishes everything else and exits 3 naming
+// what was refused (docs/operations.md). Either way every other object is
+// in the tree, and the run after the hold completes it.
 func TestBackupResumesAfterKill9(t *testing.T) {
 	g := testgrid.New(t, testgrid.Options{})
 	proxy := testgrid.NewCountingProxy(t, g.URL())
@@ -414,64 +415,91 @@ func TestBackupResumesAfterKill9(t *testing.T) {
 		t.Fatalf("killed too late: %d uploads already", before)
 	}
 
-	rerun := func() (string, string, error) {
+	rerun := func() (int, string, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		c := exec.CommandContext(ctx, bin, "-c", s.config, "backup")
 		var e bytes.Buffer
 		c.Stderr = &e
 		out, err := c.Output()
-		return string(out), e.String(), err
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out), e.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out), e.String()
 	}
 	proxy.Reset()
-	out, errOut, err := rerun()
-	if err != nil {
-		if !strings.Contains(errOut, "restart the gateway") {
-			t.Fatalf("rerun after kill -9 failed without saying why: %v\n%s", err, errOut)
-		}
-		t.Logf("rerun met shares held by the interrupted upload, as documented; restarting the gateway")
-		if err := g.RestartGateway(); err != nil {
-			t.Fatal(err)
-		}
-		// The storage servers notice the old connections' end a little
-		// later: give this rerun the patience of the default retry delays.
-		cfg, _ := os.ReadFile(s.config)
-		os.WriteFile(s.config, []byte(strings.Replace(string(cfg), "attempts: 2, delay: [0.2]", "attempts: 5, delay: [1, 3, 8]", 1)), 0o600)
-		out, errOut, err = rerun()
-		if err != nil && strings.Contains(errOut, "restart the gateway") {
-			// Some storage servers may still hold the partial shares:
-			// restarting them drops incoming shares for good.
-			t.Logf("shares still held after the gateway restart; restarting the storage nodes")
-			for i := 0; i < g.StorageNodes(); i++ {
-				if err := g.StopStorage(i); err != nil {
-					t.Fatal(err)
-				}
-				if err := g.StartStorage(i); err != nil {
-					t.Fatal(err)
-				}
-			}
-			out, errOut, err = rerun()
-		}
-		if err != nil {
-			t.Fatalf("rerun after the restarts: %v\n%s", err, errOut)
-		}
-	}
+	code, out, errOut := rerun()
 	after, _ := countKinds(proxy.Requests())
+	refused := map[string]int{} // per directory
+	switch code {
+	case 0:
+	case exitPartial:
+		// The storage servers held an interrupted upload's shares: the
+		// summary names each refused file, and nothing else is missing.
+		for _, line := range strings.Split(errOut, "\n") {
+			if p, ok := strings.CutPrefix(strings.TrimSpace(line), "refused: "); ok {
+				path, _, _ := strings.Cut(p, ": ")
+				if dir, _, isFile := strings.Cut(path, "/"); isFile {
+					refused[dir]++
+				} else {
+					refused[dir] = perDir // a directory, left out whole
+				}
+			} else if strings.Contains(line, "vanished: ") || strings.Contains(line, "failed: ") {
+				t.Errorf("rerun reports another problem: %s", line)
+			}
+		}
+		if len(refused) == 0 || !strings.Contains(errOut, "refused by the storage servers") {
+			t.Fatalf("rerun exit 3 without naming refused objects:\n%s", errOut)
+		}
+		t.Logf("rerun met shares held by the interrupted upload: %v refused", refused)
+	default:
+		t.Fatalf("rerun after kill -9: exit %d\n%s", code, errOut)
+	}
 	// Everything committed before the kill is reused: the rerun uploads
-	// the rest plus at most one uncommitted batch.
-	if after > dirs*perDir-before+commitEvery+8 || after == 0 {
-		t.Errorf("reruns uploaded %d files; %d were uploaded before the kill, of %d", after, before, dirs*perDir)
+	// the rest plus at most one uncommitted batch, and tries each refused
+	// object twice (each with its quick retries: 9 requests).
+	n := 0
+	for _, k := range refused {
+		n += k
+	}
+	if after > dirs*perDir-before+commitEvery+8+18*n || after == 0 {
+		t.Errorf("rerun uploaded %d files; %d were uploaded before the kill, of %d", after, before, dirs*perDir)
 	}
 	c := client(t, g.URL())
-	root := rootCapOf(t, out)
-	for d := 0; d < dirs; d++ {
-		n, err := c.Info(context.Background(), root, "snap.1", fmt.Sprintf("d%02d", d))
-		if err != nil {
-			t.Fatal(err)
+	checkTree := func(root lafsapi.Cap, missing map[string]int) {
+		t.Helper()
+		for d := 0; d < dirs; d++ {
+			name := fmt.Sprintf("d%02d", d)
+			n, err := c.Info(context.Background(), root, "snap.1", name)
+			if missing[name] > 0 && err != nil {
+				continue // a refused directory
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(n.Children) != perDir-missing[name] {
+				t.Errorf("%s has %d children after resume, want %d", name, len(n.Children), perDir-missing[name])
+			}
 		}
-		if len(n.Children) != perDir {
-			t.Errorf("d%02d has %d children after resume, want %d", d, len(n.Children), perDir)
+	}
+	checkTree(rootCapOf(t, out), refused)
+	if len(refused) > 0 {
+		// The hold lasts up to 30 minutes on real servers; restarting the
+		// storage nodes ends it at once (they drop incoming shares).
+		for i := 0; i < g.StorageNodes(); i++ {
+			if err := g.StopStorage(i); err != nil {
+				t.Fatal(err)
+			}
+			if err := g.StartStorage(i); err != nil {
+				t.Fatal(err)
+			}
 		}
+		if code, out, errOut = rerun(); code != 0 {
+			t.Fatalf("run after the hold ended: exit %d\n%s", code, errOut)
+		}
+		checkTree(rootCapOf(t, out), nil)
 	}
 
 	// Grid identity: the same cache against another grid (the shared one)
@@ -480,7 +508,7 @@ func TestBackupResumesAfterKill9(t *testing.T) {
 	cfg, _ := os.ReadFile(s.config)
 	os.WriteFile(s.config, []byte(strings.Replace(string(cfg), proxy.URL(), other.URL(), 1)), 0o600)
 	mustWrite(t, filepath.Join(snap, "d00/f000.bin"), randomBytes(20_000))
-	code, _, errOut := s.backup(t)
+	code, _, errOut = s.backup(t)
 	if code != exitUsage || !strings.Contains(errOut, "--accept-grid") {
 		t.Errorf("backup against another grid: exit %d, want %d\n%s", code, exitUsage, errOut)
 	}
@@ -615,35 +643,39 @@ func TestBackupSurvivesGridFaults(t *testing.T) {
 		if err := fault.do(); err != nil {
 			t.Fatalf("%s: %v", fault.name, err)
 		}
-		out := ""
-		if err := cmd.Wait(); err != nil {
+		code, err := 0, cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		out, errOut := stdout.String(), stderr.String()
+		if code != 0 && code != exitPartial {
 			// A gateway that has just restarted may answer 500 before it
 			// reconnects to its storage servers; the run must fail with a
 			// clear error then, and succeed on rerun (docs/operations.md).
-			if !strings.Contains(stderr.String(), "HTTP 500") {
-				t.Fatalf("backup across %s failed without a clear error: %v\n%s", fault.name, err, stderr.String())
+			if !strings.Contains(errOut, "HTTP 500") {
+				t.Fatalf("backup across %s failed without a clear error: exit %d\n%s", fault.name, code, errOut)
 			}
 			t.Logf("%s: the run failed with the gateway's error; rerunning", fault.name)
-			code, o, errOut := s.backup(t)
-			if code != 0 && strings.Contains(errOut, "restart the gateway") {
-				// The restart cut uploads off mid-way; storage nodes that
-				// still hold their partial shares drop them when restarted
-				// (docs/operations.md). Node 3 may be the stopped one.
-				t.Logf("%s: partial shares still held; restarting the storage nodes", fault.name)
-				for i := 0; i < g.StorageNodes(); i++ {
-					g.StopStorage(i)
-					if err := g.StartStorage(i); err != nil {
-						t.Fatal(err)
-					}
+			code, out, errOut = s.backup(t)
+		}
+		if code == exitPartial && strings.Contains(errOut, "refused by the storage servers") {
+			// The restart cut uploads off mid-way; the storage servers
+			// hold their partial shares (up to 30 minutes), so the run
+			// left them out (exit 3, named); restarted, the nodes drop
+			// them (docs/operations.md). Node 3 may be the stopped one.
+			t.Logf("%s: partial shares still held; restarting the storage nodes", fault.name)
+			for i := 0; i < g.StorageNodes(); i++ {
+				g.StopStorage(i)
+				if err := g.StartStorage(i); err != nil {
+					t.Fatal(err)
 				}
-				code, o, errOut = s.backup(t)
 			}
-			if code != 0 {
-				t.Fatalf("rerun after %s: exit %d\n%s", fault.name, code, errOut)
-			}
-			out = o
-		} else {
-			out = stdout.String()
+			code, out, errOut = s.backup(t)
+		}
+		if code != 0 {
+			t.Fatalf("after %s: exit %d\n%s", fault.name, code, errOut)
 		}
 		root := rootCapOf(t, out)
 		for d := 0; d < dirs; d++ {

@@ -15,7 +15,7 @@ const (
 	exitOK            = 0   // success
 	exitFatal         = 1   // fatal error
 	exitUsage         = 2   // usage or configuration error
-	exitPartial       = 3   // backup/restore made, some entries skipped or a result destination failed
+	exitPartial       = 3   // backup/restore made, some entries skipped or refused, or a result destination failed
 	exitLocked        = 4   // another run holds the lock
 	exitNoSource      = 5   // source.path matched nothing (or nothing old enough / ready)
 	exitDifferences   = 6   // check/verify found differences or unhealthy (recoverable) objects
@@ -105,7 +105,7 @@ var exitCodeHelp = []struct {
 	{exitOK, "success"},
 	{exitFatal, "fatal error"},
 	{exitUsage, "usage or configuration error"},
-	{exitPartial, "backup or restore made, but some entries were skipped, a file kept changing, or a result destination failed"},
+	{exitPartial, "backup or restore made, but some entries were skipped, a file kept changing, the storage servers refused objects for now, or a result destination failed"},
 	{exitLocked, "another run holds the lock on the entry cache"},
 	{exitNoSource, "source.path matched nothing (or no match was old enough or ready)"},
 	{exitDifferences, "check or verify found differences or unhealthy (recoverable) objects"},
