@@ -54,7 +54,8 @@ type bench struct {
 	beforeLabel string            // -before-label: what that code is
 	loads       map[string]string // load average when each section started
 
-	gatewayDir string // the gateway's node directory, for the direct section
+	gatewayDir  string // the gateway's node directory, for the direct section
+	treesDirect bool   // -trees-direct: the small and mixed sections' lafs-backup uploads with direct
 }
 
 func main() {
@@ -71,6 +72,7 @@ func main() {
 	flag.IntVar(&b.runs, "runs", 3, "repetitions of each figure that takes under -long")
 	flag.DurationVar(&b.long, "long", time.Minute, "figures whose first run takes longer are measured once")
 	flag.IntVar(&b.parallel, "curl-parallel", 8, "curl --parallel-max for the small-file gateway ceiling")
+	flag.BoolVar(&b.treesDirect, "trees-direct", false, "lafs-backup uploads the small and mixed trees straight to the storage servers (destination.direct.node_dir), not through the web API: full-size first backups in less time")
 	serveNull := flag.Bool("serve-null", false, "only serve the null gateway (printing its URL) until interrupted, to profile lafs-backup by hand")
 	flag.Parse()
 	if *serveNull {
@@ -103,6 +105,9 @@ func main() {
 	label := b.prof.Name
 	if *only != "" {
 		label += " --only " + *only
+	}
+	if b.treesDirect {
+		label += " --trees-direct"
 	}
 	b.label = label
 	if err := b.run(ctx, sections, *results, label); err != nil {

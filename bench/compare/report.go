@@ -80,6 +80,9 @@ func (b *bench) profileText() string {
 
 func (b *bench) treeRows(f *treeFigs) []row {
 	k := f.kind
+	if b.treesDirect {
+		k += " (lafs-backup with `direct`)"
+	}
 	t := f.tree
 	o, th := &f.ours, &f.tahoe
 	rows := []row{
@@ -88,7 +91,7 @@ func (b *bench) treeRows(f *treeFigs) []row {
 	}
 	obj := row{measure: k + ": first backup, objects/s", ours: o.firstObjRate.format(1), tahoe: th.firstObjRate.format(1)}
 	r := ratio(o.firstObjRate.median(), th.firstObjRate.median())
-	if k == "small" {
+	if f.kind == "small" {
 		obj.ref = fmt.Sprintf("gateway ceiling (curl, %d parallel PUTs, files only): %s", b.parallel, f.ceiling.format(1))
 		obj.target = "≥ 3× tahoe backup"
 		obj.verdict = verdict(r >= 3, "%.1f×; the ceiling is %.1f× tahoe backup", r, ratio(f.ceiling.median(), th.firstObjRate.median()))
@@ -99,11 +102,11 @@ func (b *bench) treeRows(f *treeFigs) []row {
 		row{measure: k + ": first backup, MB/s", ours: o.firstMBs.format(2), tahoe: th.firstMBs.format(2)},
 		row{measure: k + ": first backup, gateway requests", ours: o.firstReqs.format(0), tahoe: th.firstReqs.format(0)},
 		row{measure: k + ": first backup, CPU s of the client process", ours: o.firstCPU.format(1), tahoe: th.firstCPU.format(1)},
-		gridCPURow(k, f),
+		gridCPURow(k, f, b.treesDirect),
 	)
 	rerun := row{measure: k + ": unchanged rerun, wall s", ours: o.rerunWall.format(2), tahoe: th.rerunWall.format(2)}
 	speed := ratio(th.rerunWall.median(), o.rerunWall.median())
-	if k == "mixed" && len(b.fig.scan.oursWall) > 0 {
+	if f.kind == "mixed" && len(b.fig.scan.oursWall) > 0 {
 		scan := ratio(o.rerunWall.median(), b.fig.scan.oursWall.median())
 		rerun.ref = fmt.Sprintf("own phase-one scan: %.2f s", b.fig.scan.oursWall.median())
 		rerun.target = "≥ 30× faster than tahoe backup; ≤ 2× own scan"
@@ -125,16 +128,22 @@ func (b *bench) treeRows(f *treeFigs) []row {
 }
 
 // gridCPURow shows the CPU the gateway and storage nodes spent per
-// request: what bounds the object rate on a small machine.
-func gridCPURow(k string, f *treeFigs) row {
-	perReq := func(cpu, reqs sample) string {
+// request: what bounds the object rate on a small machine. A direct
+// backup sends the gateway almost no request: its CPU is per object.
+func gridCPURow(k string, f *treeFigs, direct bool) row {
+	per := func(cpu, n sample, unit string) string {
 		if len(cpu) == 0 {
 			return ""
 		}
-		return fmt.Sprintf("%s (%.0f ms per request)", cpu.format(1), 1000*ratio(cpu.median(), reqs.median()))
+		return fmt.Sprintf("%s (%.0f ms per %s)", cpu.format(1), 1000*ratio(cpu.median(), n.median()), unit)
+	}
+	perReq := func(cpu, reqs sample) string { return per(cpu, reqs, "request") }
+	ours := perReq(f.ours.firstGridCPU, f.ours.firstReqs)
+	if direct {
+		ours = per(f.ours.firstGridCPU, sample{float64(f.tree.Objects())}, "object")
 	}
 	r := row{measure: k + ": first backup, CPU s of the grid (gateway + 4 storage nodes)",
-		ours: perReq(f.ours.firstGridCPU, f.ours.firstReqs), tahoe: perReq(f.tahoe.firstGridCPU, f.tahoe.firstReqs)}
+		ours: ours, tahoe: perReq(f.tahoe.firstGridCPU, f.tahoe.firstReqs)}
 	if len(f.curlGridCPU) > 0 {
 		r.ref = "curl: " + perReq(f.curlGridCPU, sample{float64(f.tree.Files)})
 	}

@@ -81,7 +81,7 @@ func (b *bench) treeSection(ctx context.Context, kind string, gen func(string, u
 				return f, nil, err
 			}
 			f.tree = t
-			if ours, err = b.newOurs(fmt.Sprintf("%s-%d", kind, rep), t); err != nil {
+			if ours, err = b.newOursAt(fmt.Sprintf("%s-%d", kind, rep), t, b.proxy.url, b.treesYAML()); err != nil {
 				return f, nil, err
 			}
 			res, err := b.oursBackup(ctx, ours)
@@ -130,6 +130,15 @@ func (b *bench) treeSection(ctx context.Context, kind string, gen func(string, u
 		return f, ours, err
 	}
 	return f, ours, nil
+}
+
+// treesYAML is the extra configuration of the small and mixed sections'
+// lafs-backup: direct with -trees-direct.
+func (b *bench) treesYAML() string {
+	if b.treesDirect {
+		return b.directYAML()
+	}
+	return ""
 }
 
 // generate writes the tree of kind for tool and repetition rep, removing
