@@ -100,7 +100,10 @@ func markACLsAndCaps(t tree, f *scanFigs) error {
 		}
 	}
 	for i := 0; i < len(caps); i += 500 {
-		args := append([]string{"cap_net_raw=ep"}, caps[i:min(i+500, len(caps))]...)
+		var args []string // setcap takes CAPS FILE pairs
+		for _, p := range caps[i:min(i+500, len(caps))] {
+			args = append(args, "cap_net_raw=ep", p)
+		}
 		if out, err := exec.Command("setcap", args...).CombinedOutput(); err != nil {
 			return fmt.Errorf("setcap: %w: %s", err, out)
 		}
