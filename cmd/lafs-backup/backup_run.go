@@ -52,7 +52,7 @@ func runBackup(ctx context.Context, e *env, o backupOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := newDirect(e, o.jobs, filepath.Dir(queuePath))
+	d, node, err := newDirect(e, o.jobs, filepath.Dir(queuePath))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,11 @@ func runBackup(ctx context.Context, e *env, o backupOptions) error {
 	// Every backup asks the gateway who it is before it begins a run, even
 	// one that will have nothing to upload: a dead or foreign grid ends it
 	// here with nothing recorded (docs/operations.md, Order of a run).
-	if err := checkGrid(ctx, client, db, o.acceptGrid || cfg.Operation.AcceptGrid); err != nil {
+	st, err := checkGrid(ctx, client, db, o.acceptGrid || cfg.Operation.AcceptGrid)
+	if err == nil {
+		err = sameGrid(cfg, node, st)
+	}
+	if err != nil {
 		return err
 	}
 	b := &lockedBackup{e: e, o: o, db: db, client: client, direct: d, source: source, queuePath: queuePath}
@@ -117,19 +121,20 @@ func absPath(p string) string {
 }
 
 // checkGrid refuses a gateway none of whose connected storage servers the
-// cache has seen before (docs/operations.md, Grid identity), unless accepted.
-func checkGrid(ctx context.Context, c *lafsapi.Client, db *entrycache.DB, accept bool) error {
+// cache has seen before (docs/operations.md, Grid identity), unless
+// accepted. It returns the gateway's status, for sameGrid.
+func checkGrid(ctx context.Context, c *lafsapi.Client, db *entrycache.DB, accept bool) (lafsapi.Status, error) {
 	st, err := c.NodeStatus(ctx)
 	if err != nil {
-		return fmt.Errorf("asking the gateway for its storage servers: %w", err)
+		return st, fmt.Errorf("asking the gateway for its storage servers: %w", err)
 	}
 	if _, err := db.CheckGrid(ctx, st.ConnectedServers(), accept); err != nil {
 		if errors.Is(err, entrycache.ErrOtherGrid) {
-			return &exitError{Code: exitUsage, Err: fmt.Errorf("%w (%v); if this really is the same grid, rerun with --accept-grid", errOtherGrid, err)}
+			return st, &exitError{Code: exitUsage, Err: fmt.Errorf("%w (%v); if this really is the same grid, rerun with --accept-grid", errOtherGrid, err)}
 		}
-		return err
+		return st, err
 	}
-	return nil
+	return st, nil
 }
 
 func reportImport(e *env, db *entrycache.DB) {

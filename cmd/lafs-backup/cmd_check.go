@@ -117,13 +117,17 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	grid, closeGrid, err := checkGridFor(e, client, o.jobs)
+	grid, node, closeGrid, err := checkGridFor(e, client, o.jobs)
 	if err != nil {
 		return err
 	}
 	defer closeGrid()
 	if len(targets) > 0 || e.Config.Destination.Result.AppendToLAFSDir.Value() != "" {
-		if err := checkGridOf(ctx, client, db, o.acceptGrid); err != nil {
+		st, err := checkGridOf(ctx, client, db, o.acceptGrid)
+		if err == nil {
+			err = sameGrid(e.Config, node, st)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -156,19 +160,20 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 
 // checkGridOf makes sure the gateway reaches storage servers, and the grid
 // the entry cache's caps belong to: against another grid every backup
-// would look unrecoverable and be marked so.
-func checkGridOf(ctx context.Context, client *lafsapi.Client, db *entrycache.DB, accept bool) error {
+// would look unrecoverable and be marked so. It returns the gateway's
+// status, for sameGrid.
+func checkGridOf(ctx context.Context, client *lafsapi.Client, db *entrycache.DB, accept bool) (lafsapi.Status, error) {
 	if db != nil {
 		return checkGrid(ctx, client, db, accept)
 	}
 	st, err := client.NodeStatus(ctx)
 	if err != nil {
-		return fmt.Errorf("asking the gateway for its storage servers: %w", err)
+		return st, fmt.Errorf("asking the gateway for its storage servers: %w", err)
 	}
 	if len(st.ConnectedServers()) == 0 {
-		return entrycache.ErrNoServers
+		return st, entrycache.ErrNoServers
 	}
-	return nil
+	return st, nil
 }
 
 // checkTargets picks what to check.

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/lafs-backup/lafs-backup/chk"
+	"github.com/lafs-backup/lafs-backup/config"
 	"github.com/lafs-backup/lafs-backup/direct"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/lifecycle"
@@ -16,16 +19,17 @@ import (
 
 // newDirect is the client of the storage servers named by
 // destination.direct.node_dir (docs/direct.md), with the web API's retry,
-// timeout and rate-limit settings; nil when the key is unset. spool is
-// where content of unknown size (xz output) is spooled.
-func newDirect(e *env, jobs int, spool string) (*direct.Client, error) {
+// timeout and rate-limit settings, and the node it read (for sameGrid);
+// nil when the key is unset. spool is where content of unknown size (xz
+// output) is spooled.
+func newDirect(e *env, jobs int, spool string) (*direct.Client, *tahoenode.Node, error) {
 	dir := e.Config.Destination.Direct.NodeDir
 	if dir == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	node, err := tahoenode.Read(dir)
 	if err != nil {
-		return nil, &exitError{Code: exitUsage, Err: fmt.Errorf("destination.direct.node_dir: %w", err)}
+		return nil, nil, &exitError{Code: exitUsage, Err: fmt.Errorf("destination.direct.node_dir: %w", err)}
 	}
 	for _, s := range node.Skipped {
 		e.Log.Warn("destination.direct.node_dir: storage server not used", "server", s.String())
@@ -48,7 +52,47 @@ func newDirect(e *env, jobs int, spool string) (*direct.Client, error) {
 	} else {
 		opts.Delays = d.List
 	}
-	return direct.New(node, opts)
+	d, err := direct.New(node, opts)
+	return d, node, err
+}
+
+// sameGrid refuses a node directory none of whose storage servers the
+// gateway lists in its status (docs/direct.md, The node directory's grid):
+// uploads would then go to another grid than the one destination.url
+// reads back from. node nil (the web API) passes.
+func sameGrid(cfg *config.Config, node *tahoenode.Node, st lafsapi.Status) error {
+	if node == nil {
+		return nil
+	}
+	known := make(map[string]bool, len(st.Servers))
+	theirs := []string{}
+	for _, s := range st.Servers {
+		known[s.NodeID] = true
+		theirs = append(theirs, tahoenode.Server{ID: s.NodeID, Nickname: s.Nickname}.Name())
+	}
+	var ours []string
+	for _, s := range node.Servers {
+		if known[s.ID] {
+			return nil
+		}
+		ours = append(ours, s.Name())
+	}
+	return &exitError{Code: exitUsage, Err: fmt.Errorf(
+		"destination.direct.node_dir %s is not a node of the grid of destination.url %s: "+
+			"none of its %d storage servers (%s) is among the %d the gateway knows (%s); "+
+			"point node_dir at a node directory of the gateway's grid (usually the gateway's own)",
+		cfg.Destination.Direct.NodeDir, safeURL(cfg.Destination.URL),
+		len(ours), strings.Join(ours, ", "), len(theirs), cmp.Or(strings.Join(theirs, ", "), "none"))}
+}
+
+// safeURL is u without user info, query or fragment, for messages.
+func safeURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	p.User, p.RawQuery, p.Fragment = nil, "", ""
+	return p.String()
 }
 
 // uploadGrid is the uploader's grid: the gateway, or with
@@ -95,12 +139,12 @@ func (p *directPort) LIT(data []byte) string { return chk.LITURI(data) }
 // checkGridFor is what check walks and renews through: the gateway, or
 // with destination.direct.node_dir the gateway for reads and the storage
 // servers for the leases of immutable objects.
-func checkGridFor(e *env, client *lafsapi.Client, jobs int) (lifecycle.Grid, func(), error) {
-	d, err := newDirect(e, jobs, "")
+func checkGridFor(e *env, client *lafsapi.Client, jobs int) (lifecycle.Grid, *tahoenode.Node, func(), error) {
+	d, node, err := newDirect(e, jobs, "")
 	if err != nil || d == nil {
-		return client, func() {}, err
+		return client, nil, func() {}, err
 	}
-	return &directCheck{Client: client, d: d}, d.Close, nil
+	return &directCheck{Client: client, d: d}, node, d.Close, nil
 }
 
 // directCheck renews leases straight on the storage servers. Repairs,

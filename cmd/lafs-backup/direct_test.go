@@ -3,20 +3,25 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/chk"
+	"github.com/lafs-backup/lafs-backup/config"
 	"github.com/lafs-backup/lafs-backup/internal/tahoehash"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/tahoenode"
 	"github.com/lafs-backup/lafs-backup/testgrid"
 )
 
@@ -370,5 +375,116 @@ func TestDirectNodeDirErrors(t *testing.T) {
 	code, _, errOut := s.backup(t)
 	if code != exitUsage || !strings.Contains(errOut, "destination.direct.node_dir") || !strings.Contains(errOut, missing) {
 		t.Errorf("missing node directory: exit %d\n%s", code, errOut)
+	}
+}
+
+// foreignNodeDir copies node directory dir's configuration and secrets
+// with every announced server's key_s changed: a node of another grid
+// whose servers' NURLs still answer, as a wrong node_dir would look.
+func foreignNodeDir(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "other-node")
+	must(t, os.MkdirAll(filepath.Join(out, "private"), 0o700))
+	copyFile := func(rel string, change func([]byte) []byte) {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(out, rel), change(b), 0o600))
+	}
+	same := func(b []byte) []byte { return b }
+	for _, rel := range []string{"tahoe.cfg", "private/convergence", "private/secret"} {
+		copyFile(rel, same)
+	}
+	key := regexp.MustCompile(`key_s: v0-[a-z2-7]+`)
+	copyFile("private/introducer_default_cache.yaml", func(b []byte) []byte {
+		n := 0
+		b = key.ReplaceAllFunc(b, func(k []byte) []byte {
+			n++
+			h := sha256.Sum256(k)
+			return []byte("key_s: v0-" + tahoehash.Base32(h[:])[:52])
+		})
+		if n == 0 {
+			t.Fatal("no key_s in the gateway's introducer cache")
+		}
+		return b
+	})
+	return out
+}
+
+// TestDirectNodeDirOfAnotherGrid: a node directory none of whose servers
+// the gateway lists is refused with exit 2 before anything is uploaded,
+// by backup and by check, naming destination.url and node_dir; pointed
+// back at the gateway's own, the same site backs up.
+func TestDirectNodeDirOfAnotherGrid(t *testing.T) {
+	g := testgrid.Shared(t)
+	proxy := testgrid.NewCountingProxy(t, g.URL())
+	s := newSite(t, proxy.URL(), "")
+	other := foreignNodeDir(t, g.GatewayDir())
+	s.setDirect(t, other)
+	mustWrite(t, filepath.Join(s.snaps, "snap.1/a.txt"), []byte("a file of more than fifty-five bytes, so that it needs an upload"))
+	refused := func(what string, code int, errOut string) {
+		t.Helper()
+		if code != exitUsage || !strings.Contains(errOut, "is not a node of the grid of destination.url "+proxy.URL()) ||
+			!strings.Contains(errOut, "destination.direct.node_dir "+other) || strings.Contains(errOut, "pb://") {
+			t.Errorf("%s with another grid's node directory: exit %d, want %d\n%s", what, code, exitUsage, errOut)
+		}
+	}
+	code, _, errOut := s.backup(t)
+	refused("backup", code, errOut)
+	for _, r := range proxy.Requests() {
+		if r != "GET /?t=json" {
+			t.Errorf("the refused backup sent the gateway %s", r)
+		}
+	}
+
+	s.setDirect(t, g.GatewayDir())
+	if code, _, errOut := s.backup(t); code != 0 {
+		t.Fatalf("backup with the gateway's node directory: exit %d\n%s", code, errOut)
+	}
+	s.setDirect(t, other)
+	code, _, errOut = runMain(t, "-c", s.config, "check", "--leases-only")
+	refused("check", code, errOut)
+}
+
+// TestSameGrid: one server in common is enough; none is a configuration
+// error whose message shows the URL without its user info.
+func TestSameGrid(t *testing.T) {
+	cfg := &config.Config{}
+	cfg.Destination.URL = "http://user:pw@gw.example:3456/uri?x=1"
+	cfg.Destination.Direct.NodeDir = "/var/lib/tahoe/client"
+	node := &tahoenode.Node{Servers: []tahoenode.Server{{ID: "v0-aaaa", Nickname: "a"}, {ID: "v0-bbbb"}}}
+	status := func(ids ...string) lafsapi.Status {
+		var st lafsapi.Status
+		for _, id := range ids {
+			st.Servers = append(st.Servers, lafsapi.Server{NodeID: id})
+		}
+		return st
+	}
+	for _, tc := range []struct {
+		name string
+		node *tahoenode.Node
+		st   lafsapi.Status
+		ok   bool
+	}{
+		{"web API", nil, status("v0-cccc"), true},
+		{"all known", node, status("v0-aaaa", "v0-bbbb"), true},
+		{"one known", node, status("v0-bbbb", "v0-cccc"), true},
+		{"none known", node, status("v0-cccc"), false},
+		{"gateway lists none", node, status(), false},
+	} {
+		err := sameGrid(cfg, tc.node, tc.st)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		var ee *exitError
+		msg := err.Error()
+		if !errors.As(err, &ee) || ee.Code != exitUsage || strings.Contains(msg, "pw") ||
+			!strings.Contains(msg, "http://gw.example:3456/uri") || !strings.Contains(msg, "/var/lib/tahoe/client") ||
+			!strings.Contains(msg, "a [aaaa], [bbbb]") {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }
