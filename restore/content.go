@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // fetchAttempts is how often a file's download is tried: the client
@@ -86,7 +88,10 @@ func fetchOnce(ctx context.Context, g Grid, e entry, f *os.File, progress func(i
 		return 0, err
 	}
 	defer src.Close()
-	if e.sparse {
+	switch {
+	case len(e.holes) > 0:
+		return copyHoles(f, src, e.holes, progress)
+	case e.sparse:
 		return copySparse(f, src, progress)
 	}
 	return copyPlain(f, src, progress)
@@ -153,6 +158,62 @@ func copySparse(f *os.File, src io.Reader, progress func(int64)) (int64, error) 
 		return total, errLocal{err}
 	}
 	return total, nil
+}
+
+// copyHoles writes src to f leaving the recorded holes unwritten (a range
+// of a hole that is not all zeros is written: the content wins over the
+// map), then sets the size, so the file gets the source's layout.
+func copyHoles(f *os.File, src io.Reader, holes []treeformat.Hole, progress func(int64)) (int64, error) {
+	buf := make([]byte, copyBuf)
+	var total int64
+	for {
+		n, rerr := io.ReadFull(src, buf)
+		if n > 0 {
+			var err error
+			if holes, err = writeAround(f, buf[:n], total, holes); err != nil {
+				return total, errLocal{err}
+			}
+			total += int64(n)
+			progress(int64(n))
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+	if err := f.Truncate(total); err != nil {
+		return total, errLocal{err}
+	}
+	return total, nil
+}
+
+// writeAround writes b, the bytes at offset off, but for the parts inside
+// holes that are all zeros, and returns the holes not passed yet.
+func writeAround(f *os.File, b []byte, off int64, holes []treeformat.Hole) ([]treeformat.Hole, error) {
+	end := off + int64(len(b))
+	for off < end {
+		for len(holes) > 0 && holes[0].Off+holes[0].Len <= off {
+			holes = holes[1:]
+		}
+		next := end // the end of the data run, or of the hole, at off
+		inHole := len(holes) > 0 && holes[0].Off <= off
+		switch {
+		case inHole:
+			next = min(end, holes[0].Off+holes[0].Len)
+		case len(holes) > 0:
+			next = min(end, holes[0].Off)
+		}
+		part := b[:next-off]
+		if !inHole || !allZero(part) {
+			if _, err := f.WriteAt(part, off); err != nil {
+				return holes, err
+			}
+		}
+		b, off = b[next-off:], next
+	}
+	return holes, nil
 }
 
 // writeSparse writes the non-zero blocks of b at offset off (a multiple of

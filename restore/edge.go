@@ -9,6 +9,7 @@ import (
 	"github.com/lafs-backup/lafs-backup/fsmeta"
 	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
+	"github.com/lafs-backup/lafs-backup/treeformat"
 )
 
 // entry is one child of a directory on the grid, decoded from its node and
@@ -22,8 +23,9 @@ type entry struct {
 	enc      string // "" or "xz"
 	size     int64  // recorded original size; -1 when unknown
 	hardlink string // raw path (from the tree root) of the first member of its group; "" if none
-	sparse   bool   // recreate holes (runs of zero blocks) instead of writing zeros
-	listed   bool   // node.Children is the directory's listing (read with Info)
+	sparse   bool   // recreate holes: those in holes, else every all-zero block
+	holes    []treeformat.Hole
+	listed   bool // node.Children is the directory's listing (read with Info)
 }
 
 // parseEntry decodes a child node and its edge metadata (browse.Decode,
@@ -45,7 +47,7 @@ func parseEntry(gridName string, n lafsapi.Node) (entry, error) {
 	if err := checkName(e.name); err != nil {
 		return e, err
 	}
-	e.meta, e.owner, e.enc, e.hardlink, e.sparse = ed.Meta, ed.Owner, ed.Enc, ed.Hardlink, ed.Sparse
+	e.meta, e.owner, e.enc, e.hardlink, e.sparse, e.holes = ed.Meta, ed.Owner, ed.Enc, ed.Hardlink, ed.Sparse, ed.Holes
 	if ed.SizeKnown {
 		e.size = ed.Meta.Size
 	}

@@ -146,7 +146,13 @@ func (e *Edge) decodeContent(md map[string]any, nodeSize int64) error {
 			return fmt.Errorf("hardlink on a %v", e.Meta.Type)
 		}
 	}
-	_, e.Sparse = md[KeySparse]
+	if v, ok := md[KeySparse]; ok {
+		size := int64(-1)
+		if e.SizeKnown {
+			size = e.Meta.Size
+		}
+		e.Sparse, e.Holes = true, decodeHoles(v, size)
+	}
 	return nil
 }
 

@@ -26,7 +26,8 @@ const (
 	KeyRdev     = "rdev"
 	KeyHardlink = "hardlink"
 	KeyRawname  = "rawname"
-	// KeySparse asks restore to recreate holes; nothing writes it yet.
+	// KeySparse lists a sparse file's holes, which restore recreates
+	// (sparse.go, docs/metadata.md).
 	KeySparse = "sparse"
 
 	// FormatKey marks the root wrapper's one child edge of a tree written
@@ -55,7 +56,13 @@ type Edge struct {
 	RawName string
 	// Format is FormatVersion on the root wrapper's one child, else "".
 	Format string
-	// Sparse: recreate holes (runs of zero blocks) instead of writing zeros.
+	// Holes are a sparse regular file's holes, ascending; its content
+	// holds zeros there (the cap is a dense file's). Encode records them
+	// in KeySparse (SparseZeros beyond MaxHoles).
+	Holes []Hole
+	// Sparse: KeySparse is present; with no Holes (SparseZeros, or a
+	// value that is not a hole list) restore leaves every all-zero block
+	// as a hole. Encode writes SparseZeros for Sparse without Holes.
 	Sparse bool
 
 	// Decode only (Encode always records both):
@@ -114,8 +121,8 @@ func encodeRest(md map[string]any, e Edge) {
 	if e.Format != "" {
 		md[FormatKey] = e.Format
 	}
-	if e.Sparse {
-		md[KeySparse] = "1"
+	if len(e.Holes) > 0 || e.Sparse {
+		md[KeySparse] = encodeHoles(e.Holes)
 	}
 }
 

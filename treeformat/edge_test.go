@@ -31,7 +31,9 @@ var edges = []struct {
 		Xattrs: map[string][]byte{"user.origin": []byte("scanner"), "trusted.b": {0, 255}}}}},
 	{"hardlink member, raw name", Edge{Hardlink: "docs/tiny-link", RawName: "caf\xe9.txt",
 		Meta: fsmeta.Meta{Type: fsmeta.TypeFile, UID: 1000, GID: 1000, Mode: 0o100600, Size: 3, MtimeNs: mtime}}},
-	{"empty file, sparse", Edge{Sparse: true, Meta: fsmeta.Meta{Type: fsmeta.TypeFile, Mode: 0o100644, MtimeNs: mtime}}},
+	{"sparse file", Edge{Sparse: true, Holes: []Hole{{0, 4096}, {1 << 20, 63 << 20}},
+		Meta: fsmeta.Meta{Type: fsmeta.TypeFile, Mode: 0o100644, Size: 64<<20 + 5, MtimeNs: mtime}}},
+	{"sparse file, too many holes to list", Edge{Sparse: true, Meta: fsmeta.Meta{Type: fsmeta.TypeFile, Mode: 0o100644, Size: 1 << 30, MtimeNs: mtime}}},
 	{"directory with default ACL", Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeDir, UID: 1000, GID: 1000, Mode: 0o42775, MtimeNs: mtime,
 		ACL: []string{"u::rwx", "g::r-x", "o::r-x", "d:u::rwx", "d:g::r-x", "d:o::---"}}}},
 	{"wrapper child", WrapperEdge(fsmeta.Meta{Type: fsmeta.TypeDir, UID: 1000, GID: 1000, Mode: 0o40755, MtimeNs: mtime})},
@@ -158,5 +160,40 @@ func TestIsWrapperChild(t *testing.T) {
 	}
 	if IsWrapperChild(true, Encode(Edge{Meta: fsmeta.Meta{Type: fsmeta.TypeDir, Mode: 0o40755}})) {
 		t.Error("a plain directory edge taken for a wrapper child")
+	}
+}
+
+// TestSparseValues: a hole list is read only when it is one (ascending,
+// inside the file, at most MaxHoles); anything else under the key still
+// says "sparse" and reads as SparseZeros, and more than MaxHoles holes are
+// written as SparseZeros.
+func TestSparseValues(t *testing.T) {
+	many := make([]Hole, MaxHoles+1)
+	for i := range many {
+		many[i] = Hole{int64(i) * 8192, 4096}
+	}
+	if got := Encode(Edge{Holes: many, Meta: fsmeta.Meta{Type: fsmeta.TypeFile}})[KeySparse]; got != SparseZeros {
+		t.Errorf("%d holes written as %v", len(many), got)
+	}
+	for _, tc := range []struct {
+		v     any
+		holes []Hole
+	}{
+		{"0:10,20:5", []Hole{{0, 10}, {20, 5}}},
+		{"95:5", []Hole{{95, 5}}},
+		{"95:6", nil},      // past the end (size 100)
+		{"0:10,10:5", nil}, // touching: one hole
+		{"20:5,0:10", nil}, // not ascending
+		{"0:0", nil},       // empty
+		{"-1:5", nil},      // negative
+		{"1", nil},         // a bare marker
+		{SparseZeros, nil}, // too many to list
+		{json.Number("1"), nil},
+	} {
+		md := map[string]any{"mode": "100644", "size": "100", KeySparse: tc.v}
+		e, err := Decode(md, false, -1)
+		if err != nil || !e.Sparse || !reflect.DeepEqual(e.Holes, tc.holes) {
+			t.Errorf("%v: %+v, %v; want sparse with holes %v", tc.v, e.Holes, err, tc.holes)
+		}
 	}
 }

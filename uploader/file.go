@@ -28,6 +28,7 @@ type content struct {
 	enc   string
 	probe float64
 	size  int64 // original bytes
+	holes holeMap
 }
 
 // at opens n's directory (or reuses its descriptor) and names n in it.
@@ -73,7 +74,11 @@ func (b *build) file(ctx context.Context, n *node) error {
 			if ok {
 				b.stats.filesReused.Add(1)
 				n.lease = obj.RenewedAt
-				b.setFile(n, content{cap: obj.Cap, enc: obj.Enc, size: size}, mtime, "reused")
+				c = content{cap: obj.Cap, enc: obj.Enc, size: size}
+				if mayBeSparse(&st) {
+					c.holes = b.holesOf(src, &st)
+				}
+				b.setFile(n, c, mtime, "reused")
 				return nil
 			}
 			c, err = b.upload(ctx, src, &st, compress, final)
@@ -125,7 +130,7 @@ func (b *build) setFile(n *node, c content, mtime int64, what string) {
 	n.cap = c.cap
 	m := n.meta
 	m.MtimeNs, m.Size = mtime, c.size // from phase two's stat and read
-	n.edge = treeformat.Edge{Meta: m, Enc: c.enc, Hardlink: n.hardlink}
+	n.edge = treeformat.Edge{Meta: m, Enc: c.enc, Hardlink: n.hardlink, Holes: c.holes.holes, Sparse: c.holes.sparse}
 	if ctx := context.Background(); b.log.Enabled(ctx, logx.LevelNoise) {
 		b.log.Log(ctx, logx.LevelNoise, "file "+what, "path", pathesc.Escape(n.path), "size", c.size, "enc", c.enc)
 	}
@@ -171,9 +176,11 @@ func (b *build) stable(src entryAt, before unix.Stat_t, read int64) bool {
 // upload probes (when compress), then streams the file to the grid, through
 // xz when the probe does not veto it. Except in the final attempt it reads
 // exactly size bytes (a shorter file gives errChanged); the final attempt
-// reads to EOF and sends an unknown length.
+// reads to EOF and sends an unknown length. A file that may be sparse
+// (mayBeSparse) has the holes of each attempt's descriptor listed before
+// it is read; the last attempt's are kept.
 func (b *build) upload(ctx context.Context, src entryAt, st0 *unix.Stat_t, compress, final bool) (content, error) {
-	size := st0.Size
+	size, sparse := st0.Size, mayBeSparse(st0)
 	c := content{size: size}
 	want := int64(headSize)
 	if compress {
@@ -195,12 +202,21 @@ func (b *build) upload(ctx context.Context, src entryAt, st0 *unix.Stat_t, compr
 		c.enc, putSize = "xz", -1
 	}
 	var last atomic.Pointer[readState]
+	var holes atomic.Pointer[holeMap]
 	open := func() (io.ReadCloser, error) {
 		st := &readState{stats: b.stats}
 		last.Store(st)
 		f, err := b.fs.open(src, st0)
 		if err != nil {
 			return nil, st.fail(&sourceError{fmt.Errorf("open: %w", err)})
+		}
+		if sparse {
+			m, err := findHoles(f, size)
+			if err != nil {
+				f.Close()
+				return nil, st.fail(&sourceError{fmt.Errorf("seek: %w", err)})
+			}
+			holes.Store(&m)
 		}
 		var rc io.ReadCloser = &fileReader{f: f, st: st, limit: limit}
 		if compress {
@@ -227,6 +243,9 @@ func (b *build) upload(ctx context.Context, src entryAt, st0 *unix.Stat_t, compr
 		return c, errors.New("upload: the grid never opened the file")
 	}
 	c.cap, c.size = cap, st.in.Load()
+	if m := holes.Load(); m != nil {
+		c.holes = *m
+	}
 	if compress {
 		b.stats.compressedIn.Add(st.in.Load())
 		b.stats.compressed.Add(st.out.Load())

@@ -29,7 +29,7 @@ import (
 // without rebuilding anything inside it, so anything that would make the
 // uploader build a different directory from the same entries (edge
 // metadata, naming, file keys or encodings) must change it.
-const subtreeVersion = "1"
+const subtreeVersion = "2" // 2: sparse files' edges list their holes
 
 // digest is a directory's subtree digest being accumulated: its children's
 // records in stream order, then its own.
