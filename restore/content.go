@@ -136,41 +136,28 @@ const holeBlock = 4096
 // copySparse writes src to f leaving every all-zero aligned block as a
 // hole, then sets the size (a trailing hole has no data to write).
 func copySparse(f *os.File, src io.Reader, progress func(int64)) (int64, error) {
-	buf := make([]byte, copyBuf)
-	var total int64
-	for {
-		n, rerr := io.ReadFull(src, buf)
-		if n > 0 {
-			if err := writeSparse(f, buf[:n], total); err != nil {
-				return total, errLocal{err}
-			}
-			total += int64(n)
-			progress(int64(n))
-		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
-	if err := f.Truncate(total); err != nil {
-		return total, errLocal{err}
-	}
-	return total, nil
+	return copyAt(f, src, progress, func(b []byte, off int64) error { return writeSparse(f, b, off) })
 }
 
 // copyHoles writes src to f leaving the recorded holes unwritten (a range
 // of a hole that is not all zeros is written: the content wins over the
 // map), then sets the size, so the file gets the source's layout.
 func copyHoles(f *os.File, src io.Reader, holes []treeformat.Hole, progress func(int64)) (int64, error) {
+	return copyAt(f, src, progress, func(b []byte, off int64) (err error) {
+		holes, err = writeAround(f, b, off, holes)
+		return err
+	})
+}
+
+// copyAt reads src in pieces of copyBuf, hands each to write with its
+// offset, then sets f's size to what was read.
+func copyAt(f *os.File, src io.Reader, progress func(int64), write func(b []byte, off int64) error) (int64, error) {
 	buf := make([]byte, copyBuf)
 	var total int64
 	for {
 		n, rerr := io.ReadFull(src, buf)
 		if n > 0 {
-			var err error
-			if holes, err = writeAround(f, buf[:n], total, holes); err != nil {
+			if err := write(buf[:n], total); err != nil {
 				return total, errLocal{err}
 			}
 			total += int64(n)
