@@ -116,9 +116,9 @@ func printSummary(e *env, s backupSummary) {
 		s.Cap = ""
 	}
 	w := e.Stderr
-	fmt.Fprintf(w, "backup %s generation %d: %d entries in %.1fs%s\n", s.Name, s.Generation, s.Entries, s.Seconds, resumedText(s.Resumed))
-	fmt.Fprintf(w, "  files: %d uploaded, %d reused, %d inline (LIT); directories: %d created, %d reused (%d unchanged subtrees)\n",
-		s.FilesUploaded, s.FilesReused, s.FilesLIT, s.DirsCreated, s.DirsReused, s.SubtreesReused)
+	fmt.Fprintf(w, "backup %s generation %d: %s in %.1fs%s\n", s.Name, s.Generation, plural(s.Entries, "entry"), s.Seconds, resumedText(s.Resumed))
+	fmt.Fprintf(w, "  files: %d uploaded, %d reused, %d inline (LIT); directories: %d created, %d reused (%s)\n",
+		s.FilesUploaded, s.FilesReused, s.FilesLIT, s.DirsCreated, s.DirsReused, plural(s.SubtreesReused, "unchanged subtree"))
 	fmt.Fprintf(w, "  bytes: %s read, %s sent", humanBytes(s.BytesRead), humanBytes(s.BytesSent))
 	if s.XZRatio > 0 {
 		fmt.Fprintf(w, ", xz ratio %.2f", s.XZRatio)
@@ -198,8 +198,8 @@ func statusLine(s uploader.Stats, width int) string {
 	if sec := s.Duration.Seconds(); sec > 0 {
 		rate = float64(s.BytesSent) / sec
 	}
-	line := fmt.Sprintf("%d entries, %d up / %d reused, %s sent (%s/s)",
-		s.Entries, s.FilesUploaded+s.DirsCreated, s.FilesReused+s.DirsReused, humanBytes(s.BytesSent), humanBytes(int64(rate)))
+	line := fmt.Sprintf("%s, %d up / %d reused, %s sent (%s/s)",
+		plural(s.Entries, "entry"), s.FilesUploaded+s.DirsCreated, s.FilesReused+s.DirsReused, humanBytes(s.BytesSent), humanBytes(int64(rate)))
 	if width > 0 && s.Current != "" {
 		room := width - len(line) - 3
 		cur := s.Current

@@ -155,8 +155,8 @@ func writeQueue(ctx context.Context, e *env, path, source string) (queue.Stats, 
 	if err != nil {
 		return st, err
 	}
-	fmt.Fprintf(e.Stderr, "queue: %d entries (%d dirs, %d files), %d skipped by rules, %d errors, %.1fs\n",
-		st.Entries, st.Dirs, st.Files, st.Skipped, st.Errors, st.Duration.Seconds())
+	fmt.Fprintf(e.Stderr, "queue: %s (%s, %s), %d skipped by rules, %s, %.1fs\n",
+		plural(st.Entries, "entry"), plural(st.Dirs, "directory"), plural(st.Files, "file"), st.Skipped, plural(st.Errors, "error"), st.Duration.Seconds())
 	return st, nil
 }
 

@@ -276,7 +276,7 @@ func (r *checkReporter) label(root int) string {
 // checkStatus is the status line on a terminal.
 func checkStatus(p *lifecycle.Progress, start time.Time) string {
 	secs := max(time.Since(start).Seconds(), 0.001)
-	s := fmt.Sprintf("check: %d objects reached, %d checked (%.0f/s)", p.Reached.Load(), p.Checked.Load(),
+	s := fmt.Sprintf("check: %s reached, %d checked (%.0f/s)", plural(p.Reached.Load(), "object"), p.Checked.Load(),
 		float64(p.Checked.Load())/secs)
 	if d := p.Deep.Load(); d > 0 {
 		s += fmt.Sprintf(", %d deep-checked", d)
@@ -326,13 +326,13 @@ func checkVerdict(res lifecycle.CheckResult, mutableFailed, stale bool) error {
 	worst := res.Worst()
 	switch {
 	case worst&lifecycle.FlagUnrecoverable != 0:
-		return fmt.Errorf("%d objects unrecoverable, %d directories unreadable: %w", res.Unrecoverable, res.Unreadable, errUnrecoverable)
+		return coded(exitUnrecoverable, "%s unrecoverable, %s unreadable", plural(res.Unrecoverable, "object"), plural(res.Unreadable, "directory"))
 	case worst&lifecycle.FlagFailed != 0 || mutableFailed:
-		return fmt.Errorf("%d requests failed: the gateway did not answer them; see above", max(res.Failed, 1))
+		return fmt.Errorf("%s failed: the gateway did not answer; see above", plural(max(res.Failed, 1), "request"))
 	case worst&lifecycle.FlagUnhealthy != 0:
-		return fmt.Errorf("%d objects unhealthy (recoverable): %w", res.Unhealthy, errDifferences)
+		return coded(exitDifferences, "%s unhealthy (recoverable)", plural(res.Unhealthy, "object"))
 	case stale:
-		return fmt.Errorf("a backup or a lease renewal is older than --max-age: %w", errDifferences)
+		return coded(exitDifferences, "a backup or a lease renewal is older than --max-age")
 	}
 	return nil
 }
@@ -361,15 +361,15 @@ func printCheckSummary(e *env, o checkOptions, targets []lifecycle.Target, res l
 			"stale": stale, "seconds": took.Seconds()}})
 		return stale
 	}
-	fmt.Fprintf(e.Stderr, "check: %d backups, %d objects: %d healthy, %d unhealthy, %d unrecoverable",
-		len(targets), res.Objects, res.Healthy, res.Unhealthy, res.Unrecoverable)
+	fmt.Fprintf(e.Stderr, "check: %s, %s: %d healthy, %d unhealthy, %d unrecoverable",
+		plural(len(targets), "backup"), plural(res.Objects, "object"), res.Healthy, res.Unhealthy, res.Unrecoverable)
 	if res.Unreadable > 0 {
-		fmt.Fprintf(e.Stderr, ", %d directories unreadable", res.Unreadable)
+		fmt.Fprintf(e.Stderr, ", %s unreadable", plural(res.Unreadable, "directory"))
 	}
 	if res.Failed > 0 {
-		fmt.Fprintf(e.Stderr, ", %d requests failed", res.Failed)
+		fmt.Fprintf(e.Stderr, ", %s failed", plural(res.Failed, "request"))
 	}
-	fmt.Fprintf(e.Stderr, "; %d repaired; leases renewed on %d objects in %s\n", res.Repaired, res.LeasesRenewed, took.Round(time.Millisecond))
+	fmt.Fprintf(e.Stderr, "; %d repaired; leases renewed on %s in %s\n", res.Repaired, plural(res.LeasesRenewed, "object"), took.Round(time.Millisecond))
 	if fr != nil {
 		fmt.Fprintf(e.Stderr, "check: newest successful backup: %s; oldest lease renewal: %s\n",
 			ageText(fr.Newest, fr.NewestAge), ageText(fr.OldestRenew, fr.RenewAge))

@@ -273,7 +273,7 @@ func applyCleanup(ctx context.Context, e *env, db *entrycache.DB, client *lafsap
 		return err
 	}
 	if n := len(out.Failed); n > 0 {
-		return fmt.Errorf("%d backups kept because their link in append_to_lafs_dir could not be checked or removed; run cleanup again", n)
+		return fmt.Errorf("%s kept because the link in append_to_lafs_dir could not be checked or removed; run cleanup again", plural(n, "backup"))
 	}
 	return nil
 }
@@ -286,8 +286,10 @@ func printCleanupSummary(e *env, plan lifecycle.CleanupPlan, out lifecycle.Clean
 			"links_removed": out.LinksRemoved, "links_left": out.LinksLeft, "lines_removed": out.LinesRemoved}})
 		return
 	}
-	fmt.Fprintf(e.Stderr, "cleanup: removed %d backups (generations %s), %d cache rows, %d links (%d left alone), %d result lines; %d backups kept\n",
-		len(out.Removed), genList(plan.Generations), out.CacheRows, out.LinksRemoved, out.LinksLeft, out.LinesRemoved, len(plan.Keep))
+	fmt.Fprintf(e.Stderr, "cleanup: removed %s (%s %s), %s, %s (%d left alone), %s; %s kept\n",
+		plural(len(out.Removed), "backup"), nounFor(int64(len(plan.Generations)), "generation"), genList(plan.Generations),
+		plural(out.CacheRows, "cache row"), plural(out.LinksRemoved, "link"), out.LinksLeft, plural(out.LinesRemoved, "result line"),
+		plural(len(plan.Keep), "backup"))
 }
 
 func genList(gens []int64) string {
@@ -328,8 +330,9 @@ func printPlan(e *env, plan lifecycle.CleanupPlan, o cleanupOptions) {
 	for _, b := range plan.Remove {
 		fmt.Fprintln(w, "remove  "+planLine(b))
 	}
-	fmt.Fprintf(w, "would remove %d backups and the cache rows of generations %s; keep %d backups\n",
-		len(plan.Remove), genList(plan.Generations), len(plan.Keep))
+	fmt.Fprintf(w, "would remove %s and the cache rows of %s %s; keep %s\n",
+		plural(len(plan.Remove), "backup"), nounFor(int64(len(plan.Generations)), "generation"), genList(plan.Generations),
+		plural(len(plan.Keep), "backup"))
 }
 
 func planLine(b entrycache.Backup) string {

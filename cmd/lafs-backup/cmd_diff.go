@@ -136,6 +136,6 @@ func printDiffSummary(e *env, st browse.DiffStats, took time.Duration) {
 			"directories_read": st.Listed, "subtrees_skipped": st.Skipped, "seconds": took.Seconds()}})
 		return
 	}
-	fmt.Fprintf(e.Stderr, "diff: %d added, %d removed, %d changed; %d directory listings read, %d unchanged subtrees skipped, in %s\n",
-		st.Added, st.Removed, st.Changed, st.Listed, st.Skipped, took.Round(time.Millisecond))
+	fmt.Fprintf(e.Stderr, "diff: %d added, %d removed, %d changed; %s read, %s skipped, in %s\n",
+		st.Added, st.Removed, st.Changed, plural(st.Listed, "directory listing"), plural(st.Skipped, "unchanged subtree"), took.Round(time.Millisecond))
 }

@@ -77,7 +77,7 @@ func runRestore(ctx context.Context, e *env, arg string, o restore.Options) erro
 	}
 	printRestoreSummary(e, o.Target, st, time.Since(start))
 	if len(st.Failed) > 0 {
-		return fmt.Errorf("%d entries not restored fully: %w", len(st.Failed), errPartial)
+		return fmt.Errorf("%s not restored fully: %w", plural(len(st.Failed), "entry"), errPartial)
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func runRestore(ctx context.Context, e *env, arg string, o restore.Options) erro
 // backupReadError marks a backup the grid cannot give back as exit 7.
 func backupReadError(err error) error {
 	if lafsapi.IsGone(err) || lafsapi.IsNotFound(err) || errors.Is(err, restore.ErrNotABackup) {
-		return fmt.Errorf("%w: %w", err, errUnrecoverable)
+		return &exitError{Code: exitUnrecoverable, Err: err}
 	}
 	return err
 }
@@ -103,8 +103,9 @@ func printRestoreSummary(e *env, target string, st restore.Stats, took time.Dura
 		})
 		return
 	}
-	fmt.Fprintf(e.Stderr, "restored %s into %s: %d files (%s), %d directories, %d symlinks, %d hardlinks, %d special files in %s",
-		st.Format, target, st.Files, humanBytes(st.Bytes), st.Dirs, st.Symlinks, st.Hardlinks, st.Special, took.Round(time.Millisecond))
+	fmt.Fprintf(e.Stderr, "restored %s into %s: %s (%s), %s, %s, %s, %s in %s",
+		st.Format, target, plural(st.Files, "file"), humanBytes(st.Bytes), plural(st.Dirs, "directory"), plural(st.Symlinks, "symlink"),
+		plural(st.Hardlinks, "hardlink"), plural(st.Special, "special file"), took.Round(time.Millisecond))
 	if n := len(st.Failed); n > 0 {
 		fmt.Fprintf(e.Stderr, "; %d failed:", n)
 		for _, f := range st.Failed {

@@ -81,7 +81,7 @@ func runVerify(ctx context.Context, e *env, arg string, o restore.VerifyOptions)
 	}
 	printVerifySummary(e, st, time.Since(start))
 	if !st.Match() {
-		return fmt.Errorf("the backup and %s differ: %w", o.Dir, errDifferences)
+		return coded(exitDifferences, "the backup and %s differ", o.Dir)
 	}
 	return nil
 }
@@ -141,11 +141,11 @@ func printVerifySummary(e *env, st restore.VerifyStats, took time.Duration) {
 	}
 	verdict := "match"
 	if !st.Match() {
-		verdict = fmt.Sprintf("DIFFER: %d missing, %d extra, %d different, %d errors", st.Missing, st.Extra, st.Different, st.Errors)
+		verdict = fmt.Sprintf("DIFFER: %d missing, %d extra, %d different, %s", st.Missing, st.Extra, st.Different, plural(st.Errors, "error"))
 	}
-	fmt.Fprintf(e.Stderr, "verify %s: %d entries compared", st.Format, st.Entries)
+	fmt.Fprintf(e.Stderr, "verify %s: %s compared", st.Format, plural(st.Entries, "entry"))
 	if st.Hashed > 0 {
-		fmt.Fprintf(e.Stderr, ", %d files hashed (%s)", st.Hashed, humanBytes(st.Bytes))
+		fmt.Fprintf(e.Stderr, ", %s hashed (%s)", plural(st.Hashed, "file"), humanBytes(st.Bytes))
 	}
 	fmt.Fprintf(e.Stderr, " in %s: %s\n", took.Round(time.Millisecond), verdict)
 }

@@ -87,7 +87,7 @@ func TestDiffCommand(t *testing.T) {
 	}
 
 	code, out, errOut = s.run(t, "diff", "gen:2", "gen:2")
-	if code != 0 || out != "" || !strings.Contains(errOut, "0 directory listings read, 1 unchanged subtrees skipped") {
+	if code != 0 || out != "" || !strings.Contains(errOut, "0 directory listings read, 1 unchanged subtree skipped") {
 		t.Errorf("a backup against itself: exit %d, %q\n%s", code, out, errOut)
 	}
 	code, _, errOut = s.run(t, "diff", "gen:1")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 
@@ -25,13 +26,13 @@ const (
 )
 
 // Sentinel errors commands return (wrapped, with context) to select an exit
-// code. A command that needs another code returns an *exitError.
+// code. A command that needs another code returns an *exitError (see
+// coded): check and verify do, since their own message says what they
+// found and a generic suffix would only repeat it, or be wrong.
 var (
-	errPartial       = errors.New("some entries were skipped")
-	errLocked        = errors.New("another run holds the lock")
-	errNoSource      = errors.New("source matched nothing")
-	errDifferences   = errors.New("differences or unhealthy objects found")
-	errUnrecoverable = errors.New("unrecoverable objects found")
+	errPartial  = errors.New("some entries were skipped")
+	errLocked   = errors.New("another run holds the lock")
+	errNoSource = errors.New("source matched nothing")
 )
 
 // exitError carries an explicit exit code. Err may be nil when the command
@@ -49,6 +50,11 @@ func (e *exitError) Error() string {
 }
 
 func (e *exitError) Unwrap() error { return e.Err }
+
+// coded is an error with the message given and the exit code code.
+func coded(code int, format string, a ...any) error {
+	return &exitError{Code: code, Err: fmt.Errorf(format, a...)}
+}
 
 // usageError is a bad command line; the message is followed by a pointer to
 // --help.
@@ -76,10 +82,6 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, errNoSource):
 		return exitNoSource
-	case errors.Is(err, errDifferences):
-		return exitDifferences
-	case errors.Is(err, errUnrecoverable):
-		return exitUnrecoverable
 	}
 	return exitFatal
 }

@@ -391,7 +391,7 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 			before[b.Generation] = b.LeasesRenewedAt
 		}
 		proxy.Reset()
-		if code, _, errOut := s.run(t, "check", "--least-renewed"); code != 0 || !strings.Contains(errOut, "check: 1 backups") {
+		if code, _, errOut := s.run(t, "check", "--least-renewed"); code != 0 || !strings.Contains(errOut, "check: 1 backup, ") {
 			t.Fatalf("check --least-renewed: exit %d\n%s", code, errOut)
 		}
 		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {

@@ -244,8 +244,7 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("backup: %w", errPartial), 3},
 		{fmt.Errorf("cache: %w", errLocked), 4},
 		{errNoSource, 5},
-		{fmt.Errorf("check: %w", errDifferences), 6},
-		{errUnrecoverable, 7},
+		{coded(7, "%d objects unrecoverable", 2), 7},
 		{&exitError{Code: 6}, 6},
 		{fmt.Errorf("wrapped: %w", &exitError{Code: 3, Err: errors.New("x")}), 3},
 	}

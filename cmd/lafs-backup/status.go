@@ -42,7 +42,7 @@ func (c *counters) Bytes(n int64) { c.bytes.Add(n) }
 func (c *counters) line(verb string, start time.Time) string {
 	b := c.bytes.Load()
 	secs := max(time.Since(start).Seconds(), 0.001)
-	s := fmt.Sprintf("%s: %d entries, %s, %s/s", verb, c.entries.Load(), humanBytes(b), humanBytes(int64(float64(b)/secs)))
+	s := fmt.Sprintf("%s: %s, %s, %s/s", verb, plural(c.entries.Load(), "entry"), humanBytes(b), humanBytes(int64(float64(b)/secs)))
 	if f := c.failed.Load(); f > 0 {
 		s += fmt.Sprintf(", %d failed", f)
 	}
