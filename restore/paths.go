@@ -11,9 +11,4 @@ func joinPath(dir, name string) string {
 }
 
 // displayPath is a relative path for messages: "." for the root.
-func displayPath(p string) string {
-	if p == "" {
-		return "."
-	}
-	return pathesc.Escape(p)
-}
+func displayPath(p string) string { return pathesc.Display(p) }

@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"maps"
@@ -243,12 +244,13 @@ func (v *verifier) content(ctx context.Context, rel, path string, e entry, field
 	go func() {
 		defer v.wg.Done()
 		defer func() { <-v.sem }()
-		same, err := v.sameContent(ctx, path, e)
+		backup, local, err := v.contentHashes(ctx, path, e)
+		same := err == nil && backup == local
 		switch {
 		case err != nil:
 			v.report(Difference{Path: rel, Kind: "error", Err: err, Fields: fields})
 		case !same:
-			v.report(Difference{Path: rel, Kind: "differs", Fields: append(fields, fsmeta.Difference{Field: "content", A: "backup", B: "differs"})})
+			v.report(Difference{Path: rel, Kind: "differs", Fields: append(fields, fsmeta.Difference{Field: "content", A: backup, B: local})})
 		default:
 			v.differs(rel, fields)
 		}
@@ -257,10 +259,13 @@ func (v *verifier) content(ctx context.Context, rel, path string, e entry, field
 	}()
 }
 
-func (v *verifier) sameContent(ctx context.Context, path string, e entry) (bool, error) {
-	local, err := v.hashLocal(path)
+// contentHashes returns the SHA-256 of the backup's content and of the
+// local file, as "sha256:HEX" (what a content difference shows, so that
+// either side can be checked with sha256sum).
+func (v *verifier) contentHashes(ctx context.Context, path string, e entry) (backup, local string, err error) {
+	l, err := v.hashLocal(path)
 	if err != nil {
-		return false, err
+		return "", "", err
 	}
 	var remote []byte
 	for attempt := 1; attempt <= fetchAttempts; attempt++ {
@@ -269,9 +274,9 @@ func (v *verifier) sameContent(ctx context.Context, path string, e entry) (bool,
 		}
 	}
 	if err != nil {
-		return false, fmt.Errorf("read the backup's content: %w", err)
+		return "", "", fmt.Errorf("read the backup's content: %w", err)
 	}
-	return string(local) == string(remote), nil
+	return "sha256:" + hex.EncodeToString(remote), "sha256:" + hex.EncodeToString(l), nil
 }
 
 func (v *verifier) hashLocal(path string) ([]byte, error) {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,6 +159,17 @@ func TestRestoreAndVerifyCommands(t *testing.T) {
 	code, out, _ = runMain(t, "-c", fx.cfg, "--json", "verify", "snap", target)
 	if code != exitDifferences || !strings.Contains(out, `"kind":"extra","path":"extra"`) || !strings.Contains(out, `"match":false`) {
 		t.Errorf("verify --json: exit %d, stdout %q", code, out)
+	}
+	// The root is "." in JSON as in text (its mtime moved with "extra").
+	if !strings.Contains(out, `"kind":"differs","path":"."`) {
+		t.Errorf("verify --json: the root is not shown as \".\":\n%s", out)
+	}
+	// A content difference names both sides by their SHA-256.
+	sum := sha256.Sum256([]byte("changed"))
+	code, out, _ = runMain(t, "-c", fx.cfg, "--json", "verify", "snap", target, "--content")
+	if code != exitDifferences || !strings.Contains(out, `"field":"content","local":"sha256:`+hex.EncodeToString(sum[:])+`"`) ||
+		!strings.Contains(out, `{"backup":"sha256:`) {
+		t.Errorf("verify --json --content: exit %d, stdout %q", code, out)
 	}
 }
 

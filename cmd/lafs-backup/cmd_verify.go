@@ -113,7 +113,7 @@ func printDifference(e *env, d restore.Difference) {
 		fmt.Fprintln(e.Stdout, d.String())
 		return
 	}
-	obj := map[string]any{"path": pathesc.Escape(d.Path), "kind": d.Kind}
+	obj := map[string]any{"path": pathesc.Display(d.Path), "kind": d.Kind}
 	if d.Err != nil {
 		obj["error"] = d.Err.Error()
 	}

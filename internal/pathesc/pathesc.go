@@ -38,6 +38,15 @@ func Escape(p string) string {
 	return b.String()
 }
 
+// Display is a relative path for output, text and JSON alike: escaped,
+// and "." for the root (the empty path).
+func Display(p string) string {
+	if p == "" {
+		return "."
+	}
+	return Escape(p)
+}
+
 func writeHexByte(b *strings.Builder, c byte) {
 	const hex = "0123456789abcdef"
 	b.WriteString(`\x`)

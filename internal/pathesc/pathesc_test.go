@@ -21,3 +21,12 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestDisplay(t *testing.T) {
+	if got := Display(""); got != "." {
+		t.Errorf("Display(\"\") = %q, want .", got)
+	}
+	if got := Display("a/b\nc"); got != Escape("a/b\nc") {
+		t.Errorf("Display = %q, want the escaped path %q", got, Escape("a/b\nc"))
+	}
+}
