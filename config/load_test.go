@@ -186,7 +186,7 @@ func TestProblems(t *testing.T) {
 		{"rule without prefix", []string{"filter:\n  - '/\\.git/'\n"},
 			[]string{`a.yaml:2: filter[0]: rule "/\\.git/": must be a string starting with '+' (include) or '-' (exclude)`}},
 		{"look-ahead", []string{"filter:\n  - '+x'\n  - '-^/(?!keep)'\n"},
-			[]string{`a.yaml:3: filter[1]: rule "-^/(?!keep)": negative look-ahead (?! is Python regexp syntax that Go's RE2 does not support`}},
+			[]string{`a.yaml:3: filter[1]: rule "-^/(?!keep)": negative look-ahead (?! is Python regexp syntax that Go's RE2 does not support (include the exception with a + rule before this - rule, since the first rule that matches decides: write +^/keep then -^/)`}},
 		{"bad regexp", []string{"filter: ['-a(']"},
 			[]string{"a.yaml:1: filter[0]: rule \"-a(\": not a valid Go regexp: error parsing regexp: missing closing ): `a(`"}},
 		{"size rule in filter", []string{"filter: [[500, x]]"},

@@ -15,7 +15,7 @@ import (
 // decoded from any of its YAML forms, with where it was written. The
 // action is filter.Include ('+'), filter.Exclude ('-') or, in path_filter
 // only, filter.AtSize ([SIZE, RE]). Pattern has already passed
-// filter.CheckPattern, the check the rules are compiled with.
+// filter.CheckRow, the check the rules are compiled with.
 type Rule struct {
 	filter.Row
 	Pos // file, line and key ("filter[3]")
@@ -39,7 +39,7 @@ func (d *decoder) rules(n *yaml.Node, key string, sized bool) []Rule {
 		p := d.pos(it, fmt.Sprintf("%s[%d]", key, i))
 		r, err := parseRule(it, sized)
 		if err == nil {
-			err = filter.CheckPattern(r.Pattern)
+			err = filter.CheckRow(r.Row)
 		}
 		if err != nil {
 			d.problem(p, "rule %s: %v", ruleText(it), err)

@@ -57,11 +57,15 @@ func parseRule(text string) (Rule, error) {
 	if text == "" || (text[0] != '+' && text[0] != '-') {
 		return Rule{}, errors.New(`must start with "+" (include) or "-" (exclude)`)
 	}
-	re, err := compile(text[1:])
+	a := Include
+	if text[0] == '-' {
+		a = Exclude
+	}
+	re, err := compileFor(text[1:], a)
 	if err != nil {
 		return Rule{}, err
 	}
-	return Rule{Text: text, Include: text[0] == '+', Pattern: text[1:], re: re}, nil
+	return Rule{Text: text, Include: a == Include, Pattern: text[1:], re: re}, nil
 }
 
 // CheckPattern reports whether pattern (without a +/- prefix) is accepted
@@ -74,9 +78,24 @@ func CheckPattern(pattern string) error {
 	return err
 }
 
+// CheckRow is CheckPattern for a whole rule: a Python-only construct's
+// message then says what to write instead for a rule of that sign.
+func CheckRow(r Row) error {
+	_, err := compileFor(r.Pattern, r.Action)
+	return err
+}
+
 // compile rejects Python-only syntax, then compiles the pattern as RE2.
-func compile(pattern string) (*regexp.Regexp, error) {
+func compile(pattern string) (*regexp.Regexp, error) { return compileFor(pattern, 0) }
+
+// compileFor is compile for a rule with action a (0: unknown), whose
+// sign words the hint for a Python-only construct.
+func compileFor(pattern string, a Action) (*regexp.Regexp, error) {
 	if err := checkPythonOnly(pattern); err != nil {
+		var pe *PythonSyntaxError
+		if errors.As(err, &pe) {
+			pe.forRule(pattern, a)
+		}
 		return nil, err
 	}
 	re, err := regexp.Compile(pattern)

@@ -333,3 +333,28 @@ func TestCheckPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonOnlyHints: the message of a Python-only construct says what
+// to write instead (README, Configuration); for a negative look-ahead, the
+// two rules of the right signs.
+func TestPythonOnlyHints(t *testing.T) {
+	for _, tc := range []struct{ rule, want string }{
+		{`+^/home/(?!bob/)`, "(exclude the exception with a - rule before this + rule, since the first rule that matches decides: write -^/home/bob/ then +^/home/)"},
+		{`-^/(?!keep)`, "(include the exception with a + rule before this - rule, since the first rule that matches decides: write +^/keep then -^/)"},
+		{`-^/x/(?!a|b)`, "write +^/x/(?:a|b) then -^/x/)"},
+		{`-^/x/(?!a)\.log$`, "(include the exception with a + rule before this - rule, since the first rule that matches decides)"},
+		{`-(?<!\.)git`, "(include the exception with a + rule before this - rule, since the first rule that matches decides)"},
+		{`-a(?=b)`, "(write the text it looks for in place: a(?=b) matches the paths ab does)"},
+		{`-(a)\1`, "(spell the repeated text out, or write one rule per case)"},
+		{`-a(?#note)`, "(remove the comment)"},
+		{`-(?>ab)`, "(write (?:...) instead)"},
+	} {
+		_, err := Parse([]string{tc.rule})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q): %v\nwant it to contain %q", tc.rule, err, tc.want)
+		}
+	}
+	if err := CheckPattern(`^/(?!keep)`); err == nil || !strings.Contains(err.Error(), "give the exception a rule of its own with the other sign") {
+		t.Errorf("CheckPattern without a sign: %v", err)
+	}
+}

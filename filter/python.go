@@ -11,7 +11,62 @@ type PythonSyntaxError struct {
 	Construct string // the construct as written, e.g. "(?=" or "{,3}"
 	What      string // what it is, e.g. "look-ahead"
 	Reads     string // how Go reads it when it does not refuse it, e.g. "literal text, not {0,3}"
-	Hint      string // how to write it for Go, when there is a way
+	Hint      string // what to write instead for Go
+	// exception: a negative look-around, which carves an exception out
+	// of the rule; the hint depends on the rule's sign (forRule).
+	exception bool
+	at        int // offset of Construct in the pattern
+}
+
+// forRule words the hint of a negative look-around in pattern for a rule
+// with action a: the exception becomes a rule of the other sign, placed
+// before it. A negative look-ahead that ends the pattern gets the two
+// rules to write.
+func (e *PythonSyntaxError) forRule(pattern string, a Action) {
+	if !e.exception || (a != Include && a != Exclude) {
+		return
+	}
+	sign, other, verb := "+", "-", "exclude"
+	if a == Exclude {
+		sign, other, verb = "-", "+", "include"
+	}
+	e.Hint = fmt.Sprintf("%s the exception with a %s rule before this %s rule, since the first rule that matches decides", verb, other, sign)
+	if e.Construct != "(?!" {
+		return
+	}
+	end := groupEnd(pattern, e.at)
+	if end != len(pattern)-1 {
+		return
+	}
+	prefix, inner := pattern[:e.at], pattern[e.at+3:end]
+	if strings.Contains(inner, "|") {
+		inner = "(?:" + inner + ")"
+	}
+	e.Hint += fmt.Sprintf(": write %s%s%s then %s%s", other, prefix, inner, sign, prefix)
+}
+
+// groupEnd is the offset of the ")" closing the group that opens at i,
+// or -1; escapes and character classes are skipped.
+func groupEnd(p string, i int) int {
+	depth, inClass := 0, false
+	for ; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			inClass = c != ']'
+		case c == '[':
+			i = openClass(p, i) - 1
+			inClass = true
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // Error reads e.g. "negative look-ahead (?! is Python regexp syntax that
@@ -51,8 +106,9 @@ func checkPythonOnly(p string) error {
 			i = openClass(p, i)
 			inClass = true
 		case c == '(':
-			if err := checkGroup(p[i:]); err != nil {
-				return err
+			if pe := checkGroup(p[i:]); pe != nil {
+				pe.at = i
+				return pe
 			}
 			i++
 			if i < len(p) && p[i] == '?' {
@@ -120,7 +176,7 @@ func checkEscape(s string) error {
 		if len(s) > 2 && s[2] >= '0' && s[2] <= '9' {
 			end = 3
 		}
-		return &PythonSyntaxError{Construct: s[:end], What: "back-reference"}
+		return &PythonSyntaxError{Construct: s[:end], What: "back-reference", Hint: backrefHint}
 	}
 	return nil
 }
@@ -128,33 +184,45 @@ func checkEscape(s string) error {
 func isOctal(b byte) bool { return b >= '0' && b <= '7' }
 
 // checkGroup looks at a "(" and what follows "(?".
-func checkGroup(s string) error {
+func checkGroup(s string) *PythonSyntaxError {
 	if !strings.HasPrefix(s, "(?") {
 		return nil
 	}
 	rest := s[2:]
 	for _, g := range pythonGroups {
 		if strings.HasPrefix(rest, g.prefix) {
-			return &PythonSyntaxError{Construct: "(?" + g.prefix, What: g.what}
+			return &PythonSyntaxError{Construct: "(?" + g.prefix, What: g.what, Hint: g.hint, exception: g.exception}
 		}
 	}
 	return checkFlags(rest)
 }
 
-var pythonGroups = []struct{ prefix, what string }{
-	{"=", "look-ahead"},
-	{"!", "negative look-ahead"},
-	{"<=", "look-behind"},
-	{"<!", "negative look-behind"},
-	{"P=", "named back-reference"},
-	{"#", "comment group"},
-	{"(", "conditional group"},
-	{">", "atomic group"},
+// exceptionHint is the hint of a negative look-around when the rule's
+// sign is not known (forRule words it for a + or - rule).
+const exceptionHint = "give the exception a rule of its own with the other sign, before this one: the first rule that matches decides"
+
+// backrefHint is what to do without back-references.
+const backrefHint = "spell the repeated text out, or write one rule per case"
+
+var pythonGroups = []struct {
+	prefix, what, hint string
+	exception          bool
+}{
+	// A rule only asks whether a path matches, so a look-ahead or
+	// look-behind matches where the same text written in place does.
+	{"=", "look-ahead", "write the text it looks for in place: a(?=b) matches the paths ab does", false},
+	{"!", "negative look-ahead", exceptionHint, true},
+	{"<=", "look-behind", "write the text it looks for in place: (?<=a)b matches the paths ab does", false},
+	{"<!", "negative look-behind", exceptionHint, true},
+	{"P=", "named back-reference", backrefHint, false},
+	{"#", "comment group", "remove the comment", false},
+	{"(", "conditional group", "write one rule per case", false},
+	{">", "atomic group", "write (?:...) instead", false},
 }
 
 // checkFlags reports inline flags Go lacks: a (ASCII), L (locale),
 // u (unicode) and x (verbose). Go has i, m, s and U.
-func checkFlags(rest string) error {
+func checkFlags(rest string) *PythonSyntaxError {
 	for i := 0; i < len(rest); i++ {
 		switch c := rest[i]; c {
 		case ')', ':':

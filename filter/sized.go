@@ -86,7 +86,7 @@ func ParseSized(rows []Row, minSize int64) (*Sized, error) {
 }
 
 func parseSizedRow(row Row) (sizedRule, error) {
-	re, err := compile(row.Pattern)
+	re, err := compileFor(row.Pattern, row.Action)
 	if err != nil {
 		return sizedRule{}, err
 	}
