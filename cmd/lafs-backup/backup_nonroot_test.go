@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -67,5 +68,36 @@ destination: {url: '%[2]s'}
 	}
 	if _, ok := top.Children["secret.key"]; ok {
 		t.Error("an unreadable file was put in the backup")
+	}
+	// One human format on stderr: warnings read like the other messages,
+	// no logfmt records among them (docs/cli.md, Output and logs).
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if strings.HasPrefix(l, "time=") || strings.Contains(l, " level=") || strings.Contains(l, " msg=") {
+			t.Errorf("a logfmt line among the messages: %q", l)
+		}
+	}
+	if !strings.Contains(stderr.String(), "lafs-backup: warning: entry failed path=secret.key") {
+		t.Errorf("the warning about secret.key is not in the message format:\n%s", stderr.String())
+	}
+
+	// With --json, every line on stderr is JSON, and stdout is the summary.
+	cmd = exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-c", cfg, "--json", "backup")
+	stdout.Reset()
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("--json rerun: exit 0, want 3")
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for _, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("--json: a stderr line is not JSON: %q", l)
+		}
+	}
+	if !strings.Contains(stderr.String(), `"queue":{`) || !strings.Contains(stderr.String(), `"level":"ERROR","msg":"some entries were skipped (see the summary)","command":"backup"`) {
+		t.Errorf("--json: stderr lacks the queue object or the final error:\n%s", stderr.String())
+	}
+	if !json.Valid(stdout.Bytes()) {
+		t.Errorf("--json: stdout is not one JSON summary: %s", stdout.String())
 	}
 }

@@ -163,11 +163,15 @@ func startProgress(ctx context.Context, e *env, stats func() uploader.Stats) fun
 			case <-ctx.Done():
 				return
 			case <-usr1:
-				fmt.Fprintln(e.Stderr, statusLine(stats(), 0))
+				if e.JSON {
+					e.jsonLine(map[string]any{"progress": progressObject(stats())})
+				} else {
+					fmt.Fprintln(e.Stderr, statusLine(stats(), 0))
+				}
 			case <-tick.C:
 				switch {
 				case e.JSON:
-					json.NewEncoder(e.Stderr).Encode(map[string]any{"progress": progressObject(stats())})
+					e.jsonLine(map[string]any{"progress": progressObject(stats())})
 				case tty:
 					fmt.Fprintf(e.Stderr, "\r\033[K%s", statusLine(stats(), 100))
 				}

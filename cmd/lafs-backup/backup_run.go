@@ -155,6 +155,11 @@ func writeQueue(ctx context.Context, e *env, path, source string) (queue.Stats, 
 	if err != nil {
 		return st, err
 	}
+	if e.JSON {
+		e.jsonLine(map[string]any{"queue": map[string]any{"entries": st.Entries, "dirs": st.Dirs, "files": st.Files,
+			"skipped_by_rules": st.Skipped, "errors": st.Errors, "seconds": st.Duration.Seconds()}})
+		return st, nil
+	}
 	fmt.Fprintf(e.Stderr, "queue: %s (%s, %s), %d skipped by rules, %s, %.1fs\n",
 		plural(st.Entries, "entry"), plural(st.Dirs, "directory"), plural(st.Files, "file"), st.Skipped, plural(st.Errors, "error"), st.Duration.Seconds())
 	return st, nil

@@ -137,7 +137,7 @@ func runCheck(ctx context.Context, e *env, o checkOptions) error {
 	opts.Mutable = mutableDirs(ctx, e, client, rep)
 	start := time.Now()
 	opts.Progress = new(lifecycle.Progress)
-	rep.stop = startStatus(e.Stderr, func() string { return checkStatus(opts.Progress, start) })
+	rep.stop = startStatus(e, func() string { return checkStatus(opts.Progress, start) })
 	res, err := lifecycle.Check(ctx, grid, db, targets, opts)
 	rep.stopStatus()
 	if err != nil && ctx.Err() != nil {

@@ -66,7 +66,7 @@ func runRestore(ctx context.Context, e *env, arg string, o restore.Options) erro
 	prog := &counters{}
 	o.Progress = prog
 	start := time.Now()
-	stop := startStatus(e.Stderr, func() string { return prog.line("restore", start) })
+	stop := startStatus(e, func() string { return prog.line("restore", start) })
 	st, err := restore.Run(ctx, client, ref.Cap, o)
 	stop()
 	if errors.Is(err, restore.ErrTargetNotEmpty) {

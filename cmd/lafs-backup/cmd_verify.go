@@ -68,7 +68,7 @@ func runVerify(ctx context.Context, e *env, arg string, o restore.VerifyOptions)
 	prog := &counters{}
 	o.Progress = prog
 	start := time.Now()
-	stop := startStatus(e.Stderr, func() string { return prog.line("verify", start) })
+	stop := startStatus(e, func() string { return prog.line("verify", start) })
 	o.Report = func(d restore.Difference) {
 		stop() // the status line would mix with results on a terminal
 		stop = func() {}

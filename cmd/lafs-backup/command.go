@@ -77,4 +77,5 @@ type env struct {
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer
+	json     bool // --json: everything on err is a JSON line
 }

@@ -27,7 +27,7 @@ const progName = "lafs-backup"
 
 func main() {
 	ctx, caught := stopOnSignals(context.Background())
-	code := run(ctx, os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr})
+	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	if sig := caught.Load(); sig != nil {
 		code = signalExitCode(*sig)
 	}
@@ -44,7 +44,8 @@ func stopOnSignals(parent context.Context) (context.Context, *atomic.Pointer[os.
 	go func() {
 		sig := <-ch
 		caught.Store(&sig)
-		fmt.Fprintf(os.Stderr, "%s: %v: stopping (send again to exit at once)\n", progName, sig)
+		std := stdio{err: os.Stderr, json: jsonStderr.Load()}
+		std.note(fmt.Sprintf("%v: stopping (send again to exit at once)", sig), "signal", sig.String())
 		cancel(signalStop{sig}) // context.Cause tells commands which signal (runExitCode)
 		sig = <-ch
 		os.Exit(signalExitCode(sig))
@@ -58,13 +59,16 @@ func run(ctx context.Context, args []string, std stdio) int {
 	var g globals
 	root := newFlagSet(progName)
 	g.register(root)
-	if err := root.Parse(args); err != nil {
+	err := root.Parse(args)
+	std.json = g.json || err != nil && mentionsJSON(args)
+	if err != nil {
 		if isHelp(err) {
 			printMainHelp(std.out)
 			return exitOK
 		}
 		return usage(std, "", flagErrorText(root, err.Error()))
 	}
+	jsonStderr.Store(g.json)
 	rest := root.Args()
 	if g.version {
 		return report(std, "version", printVersion(std.out, g.json, buildVersionOf(debug.ReadBuildInfo())))
@@ -84,6 +88,8 @@ func run(ctx context.Context, args []string, std stdio) int {
 	runCmd := cmd.Setup(fs)
 	g.register(fs)
 	pos, err := parseInterleaved(fs, rest)
+	std.json = g.json || err != nil && mentionsJSON(rest)
+	jsonStderr.Store(g.json)
 	if err != nil {
 		if isHelp(err) {
 			printCommandHelp(std.out, cmd)
@@ -107,7 +113,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 // newEnv sets up logging and, with load, loads the configuration.
 func newEnv(g *globals, std stdio, load bool) (*env, error) {
 	e := &env{Level: g.level(), JSON: g.json, Stdin: std.in, Stdout: std.out, Stderr: std.err}
-	e.Log = logx.New(std.err, logx.Options{Level: e.Level, JSON: g.json})
+	e.Log = logx.New(std.err, logx.Options{Level: e.Level, JSON: g.json, Prefix: progName})
 	if !load {
 		return e, nil
 	}
@@ -132,7 +138,12 @@ func usage(std stdio, cmd, msg string) int {
 	if cmd != "" {
 		help = progName + " " + cmd + " --help"
 	}
-	fmt.Fprintf(std.err, "%s: %s\nRun '%s' for usage.\n", progName, lafsapi.RedactCaps(msg), help)
+	msg = lafsapi.RedactCaps(msg)
+	if std.json {
+		std.errorRecord(msg, "command", cmd, "usage", help)
+		return exitUsage
+	}
+	fmt.Fprintf(std.err, "%s: %s\nRun '%s' for usage.\n", progName, msg, help)
 	return exitUsage
 }
 
@@ -147,16 +158,24 @@ func report(std stdio, cmd string, err error) int {
 	switch {
 	case err == nil || err.Error() == "":
 	case errors.As(err, &problems):
+		texts := make([]string, len(problems))
+		for i, p := range problems {
+			texts[i] = lafsapi.RedactCaps(p.String())
+		}
+		if std.json {
+			std.errorRecord("configuration problems", "problems", texts)
+			break
+		}
 		fmt.Fprintf(std.err, "%s: configuration problems:\n", progName)
-		for _, p := range problems {
-			fmt.Fprintf(std.err, "  %s\n", lafsapi.RedactCaps(p.String()))
+		for _, t := range texts {
+			fmt.Fprintf(std.err, "  %s\n", t)
 		}
 	case errors.As(err, &ue):
 		return usage(std, cmd, ue.msg)
 	case isCancel(err):
-		fmt.Fprintf(std.err, "%s: %s: stopped\n", progName, cmd)
+		std.commandError(cmd, "stopped")
 	default:
-		fmt.Fprintf(std.err, "%s: %s: %s\n", progName, cmd, lafsapi.RedactCaps(strings.TrimSpace(err.Error())))
+		std.commandError(cmd, lafsapi.RedactCaps(strings.TrimSpace(err.Error())))
 	}
 	return code
 }

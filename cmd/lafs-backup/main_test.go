@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func runMain(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, stdio{strings.NewReader(""), &out, &errb})
+	code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -160,7 +160,7 @@ logging:
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if n := strings.Count(errs, "level=WARN"); n != 1 || !strings.Contains(errs, "logging.handlers") {
+	if n := strings.Count(errs, "lafs-backup: warning: "); n != 1 || !strings.Contains(errs, "logging.handlers") {
 		t.Errorf("want one warning naming logging.handlers, got:\n%s", errs)
 	}
 }

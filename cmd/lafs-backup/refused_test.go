@@ -117,7 +117,7 @@ func TestBackupSetsAsideRefusedContent(t *testing.T) {
 
 	stderr := &watchWriter{needle: "retrying what the storage servers refused", on: releaseA}
 	var stdout bytes.Buffer
-	code := run(context.Background(), []string{"-c", s.config, "-v", "backup"}, stdio{strings.NewReader(""), &stdout, stderr})
+	code := run(context.Background(), []string{"-c", s.config, "-v", "backup"}, stdio{in: strings.NewReader(""), out: &stdout, err: stderr})
 	errOut := stderr.String()
 	if code != exitPartial {
 		t.Fatalf("backup with refused content: exit %d, want %d\n%s", code, exitPartial, errOut)

@@ -133,7 +133,7 @@ func TestRenewalBookkeeping(t *testing.T) {
 		mustWrite(t, filepath.Join(snap, "a.bin"), randomBytes(100_000))
 		mustWrite(t, filepath.Join(snap, "tiny"), []byte("lit"))
 		var out, errb bytes.Buffer
-		if code := run(ctx, []string{"-c", s.config, "backup"}, stdio{strings.NewReader(""), &out, &errb}); code == 0 {
+		if code := run(ctx, []string{"-c", s.config, "backup"}, stdio{in: strings.NewReader(""), out: &out, err: &errb}); code == 0 {
 			t.Fatalf("the interrupted run finished:\n%s", errb.String())
 		}
 		mustWrite(t, filepath.Join(snap, "a.bin"), randomBytes(100_000)) // new content: the old row is left over

@@ -61,7 +61,7 @@ func TestBackupRecordsHowARunEnded(t *testing.T) {
 		s := newSite(t, strings.TrimSuffix(fake.URL, "/"), "")
 		mixedTree(t, filepath.Join(s.snaps, "snap.1"))
 		var out, errb bytes.Buffer
-		code := run(ctx, []string{"-c", s.config, "backup"}, stdio{strings.NewReader(""), &out, &errb})
+		code := run(ctx, []string{"-c", s.config, "backup"}, stdio{in: strings.NewReader(""), out: &out, err: &errb})
 		if code == 0 {
 			t.Fatalf("interrupted backup: exit 0\n%s", errb.String())
 		}

@@ -52,10 +52,11 @@ func (c *counters) line(verb string, start time.Time) string {
 	return s
 }
 
-// startStatus redraws a status line on w every half second when w is a
-// terminal; the returned stop erases it.
-func startStatus(w io.Writer, render func() string) (stop func()) {
-	if !isTerminal(w) {
+// startStatus redraws a status line on e's stderr every half second when
+// it is a terminal (not with --json); the returned stop erases it.
+func startStatus(e *env, render func() string) (stop func()) {
+	w := e.Stderr
+	if e.JSON || !isTerminal(w) {
 		return func() {}
 	}
 	done := make(chan struct{})

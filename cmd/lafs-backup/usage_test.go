@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"regexp"
 	"strings"
@@ -74,6 +75,25 @@ func TestFlagErrorsSpellFlagsAsHelpDoes(t *testing.T) {
 		code, out, errOut := runMain(t, tc.args...)
 		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want it to start with %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestJSONErrorsAreJSON: with --json, usage mistakes and configuration
+// problems are JSON records on stderr too.
+func TestJSONErrorsAreJSON(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "operation: {jobs: many}\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--json", "backup", "--bogus"}, `"level":"ERROR","msg":"unknown flag --bogus","command":"backup","usage":"lafs-backup backup --help"}`},
+		{[]string{"backup", "--bogus", "--json"}, `"msg":"unknown flag --bogus"`},
+		{[]string{"--json", "-c", bad, "dump-config", "--effective"}, `"msg":"configuration problems","problems":["` + bad + `:1: operation.jobs:`},
+	} {
+		code, out, errOut := runMain(t, tc.args...)
+		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !json.Valid([]byte(errOut)) || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want one JSON line with %s", tc.args, code, out, errOut, tc.want)
 		}
 	}
 }

@@ -18,18 +18,20 @@ const LevelNoise = slog.Level(-8)
 // Options selects the level and format of a logger.
 type Options struct {
 	Level slog.Level // slog.LevelWarn, LevelInfo, LevelDebug or LevelNoise
-	JSON  bool       // one JSON object per record instead of key=value text
-	Tag   string     // added to every record as tag=... when not empty
+	// JSON: one JSON object per record. Otherwise one line in the
+	// program's message format: "PREFIX: warning: MSG key=value ...".
+	JSON   bool
+	Tag    string // added to every record as tag=... when not empty
+	Prefix string // the program's name, starting every text line
 }
 
 // New returns a logger writing to w (normally os.Stderr).
 func New(w io.Writer, o Options) *slog.Logger {
-	ho := &slog.HandlerOptions{Level: o.Level, ReplaceAttr: replaceLevel}
 	var h slog.Handler
 	if o.JSON {
-		h = slog.NewJSONHandler(w, ho)
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: o.Level, ReplaceAttr: replaceLevel})
 	} else {
-		h = slog.NewTextHandler(w, ho)
+		h = newHuman(w, o.Prefix, o.Level)
 	}
 	l := slog.New(h)
 	if o.Tag != "" {
