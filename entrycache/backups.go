@@ -17,6 +17,7 @@ type Backup struct {
 	ID         int64
 	Name       string // basename of the picked source path
 	Source     string // configured source pattern ("" when imported)
+	Path       string // the picked source directory ("" when imported or recorded before schema 3)
 	RunID      int64  // 0 when imported or the run was forgotten
 	Generation int64
 	Cap        string // root cap; a secret, never log it
@@ -58,10 +59,10 @@ func (db *DB) RecordBackup(ctx context.Context, run Run, b Backup) (Backup, erro
 			return fmt.Errorf("run %d: %w", run.ID, err)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO backups
-			(name, source, run_id, generation, cap, started, finished, entries, files, bytes, status, filter)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			(name, source, run_id, generation, cap, started, finished, entries, files, bytes, status, filter, path)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			b.Name, b.Source, b.RunID, b.Generation, b.Cap, nanos(b.Started), nanos(b.Finished),
-			b.Entries, b.Files, b.Bytes, b.Status, b.Filter)
+			b.Entries, b.Files, b.Bytes, b.Status, b.Filter, b.Path)
 		if err != nil {
 			return err
 		}
@@ -141,14 +142,14 @@ func (f BackupFilter) orderBy() string {
 }
 
 const backupColumns = `id, name, source, run_id, generation, cap, started, finished, entries, files, bytes,
-	status, filter, checked_at, healthy_at, leases_renewed_at, imported`
+	status, filter, checked_at, healthy_at, leases_renewed_at, imported, path`
 
 func scanBackup(row interface{ Scan(...any) error }) (Backup, error) {
 	var b Backup
 	var runID, started, checked, healthy, renewed sql.NullInt64
 	var finished int64
 	err := row.Scan(&b.ID, &b.Name, &b.Source, &runID, &b.Generation, &b.Cap, &started, &finished,
-		&b.Entries, &b.Files, &b.Bytes, &b.Status, &b.Filter, &checked, &healthy, &renewed, &b.Imported)
+		&b.Entries, &b.Files, &b.Bytes, &b.Status, &b.Filter, &checked, &healthy, &renewed, &b.Imported, &b.Path)
 	if err != nil {
 		return Backup{}, err
 	}

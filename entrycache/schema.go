@@ -93,10 +93,15 @@ CREATE TABLE subtrees (
 CREATE INDEX subtrees_generation ON subtrees (generation);
 CREATE INDEX subtrees_inner_gen ON subtrees (inner_gen);
 `,
+	// 3: the directory a backup was made of (the match of source that
+	// was picked); '' for backups recorded before, and imported ones.
+	`
+ALTER TABLE backups ADD COLUMN path TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func init() {
 	if len(migrations) != SchemaVersion {

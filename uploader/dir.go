@@ -32,7 +32,7 @@ func (b *build) mkdir(ctx context.Context, n *node) error {
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
-	cap, lease, err := b.dirCap(ctx, key, keyed, children)
+	cap, lease, _, err := b.dirCap(ctx, key, keyed, children)
 	if err != nil {
 		return fmt.Errorf("uploader: directory %s: %w", pathesc.Escape(n.path), err)
 	}
@@ -96,22 +96,24 @@ func leaseOf(cap string, renewed time.Time) time.Time {
 // dirCap returns the cap of the directory with these children, from the
 // cache under key or created now and recorded, and when its lease was
 // last renewed.
-func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (string, time.Time, error) {
+// dirCap returns the cap of the directory with key and children, from
+// the cache or made now (created).
+func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (cap string, renewed time.Time, created bool, err error) {
 	obj, ok, err := b.reuse(ctx, key)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, false, err
 	}
 	if ok {
 		b.stats.dirsReused.Add(1)
-		return obj.Cap, obj.RenewedAt, nil
+		return obj.Cap, obj.RenewedAt, false, nil
 	}
 	id, err := dirContentID(keyed)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, false, err
 	}
 	release, err := b.flights.acquire(ctx, id)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, false, err
 	}
 	defer release()
 	// An identical directory (same key) may have been created while this
@@ -120,14 +122,14 @@ func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, chil
 		if ok {
 			b.stats.dirsReused.Add(1)
 		}
-		return obj.Cap, obj.RenewedAt, err
+		return obj.Cap, obj.RenewedAt, false, err
 	}
-	cap, err := b.grid.Mkdir(ctx, children)
+	cap, err = b.grid.Mkdir(ctx, children)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("mkdir-immutable: %w", err)
+		return "", time.Time{}, false, fmt.Errorf("mkdir-immutable: %w", err)
 	}
 	b.stats.dirsCreated.Add(1)
-	return cap, b.opts.Now(), b.record(key, Object{Cap: cap}, true)
+	return cap, b.opts.Now(), true, b.record(key, Object{Cap: cap}, true)
 }
 
 // wrapper builds the root wrapper: a directory whose one child, named
@@ -146,9 +148,14 @@ func (b *build) wrapper(ctx context.Context, w *node) error {
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
 	}
-	cap, _, err := b.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
+	cap, _, created, err := b.dirCap(ctx, key, []keyChild{child}, map[string]Child{child.name: {Dir: true, Cap: root.cap, Metadata: md}})
 	if err != nil {
 		return fmt.Errorf("uploader: wrapper: %w", err)
+	}
+	if created {
+		b.stats.wrapper.Store(wrapperCreated)
+	} else {
+		b.stats.wrapper.Store(wrapperReused)
 	}
 	w.cap = cap
 	return b.cache.flush()

@@ -18,14 +18,18 @@ type Stats struct {
 	FilesLIT      int64 // files, symlinks and special files of at most 55 bytes: LIT caps computed locally
 	DirsCreated   int64 // directories (and the wrapper) sent with Mkdir
 	DirsReused    int64 // directories (and the wrapper) whose cap came from the cache
-	Renewed       int64 // cached objects whose lease was renewed before reuse
-	BytesRead     int64 // bytes read from source files (all attempts)
-	BytesSent     int64 // bytes handed to the grid (after compression, all attempts)
-	CompressedIn  int64 // original bytes of files uploaded xz-compressed
-	CompressedOut int64 // their compressed bytes
-	Skipped       int64 // entries gone since the walk (vanished, changed type): left out
-	Failed        int64 // entries that could not be read: left out
-	Changed       int64 // files that kept changing while read: uploaded as last read
+	// WrapperCreated and WrapperReused say what became of the root
+	// wrapper (neither before it is built): the one directory of
+	// DirsCreated or DirsReused that is not a directory of the source.
+	WrapperCreated, WrapperReused bool
+	Renewed                       int64 // cached objects whose lease was renewed before reuse
+	BytesRead                     int64 // bytes read from source files (all attempts)
+	BytesSent                     int64 // bytes handed to the grid (after compression, all attempts)
+	CompressedIn                  int64 // original bytes of files uploaded xz-compressed
+	CompressedOut                 int64 // their compressed bytes
+	Skipped                       int64 // entries gone since the walk (vanished, changed type): left out
+	Failed                        int64 // entries that could not be read: left out
+	Changed                       int64 // files that kept changing while read: uploaded as last read
 	// SetAside counts objects the storage servers refused (ErrRefused),
 	// set aside and retried at the end of the run; Refused those refused
 	// again: left out of their directory (the next run uploads them).
@@ -66,6 +70,12 @@ type Problem struct {
 	Reason string
 }
 
+// What became of the wrapper (counters.wrapper).
+const (
+	wrapperCreated = 1
+	wrapperReused  = 2
+)
+
 // counters is the live, concurrently updated form of Stats.
 type counters struct {
 	entries, filesUploaded, filesReused, filesLIT  atomic.Int64
@@ -73,6 +83,7 @@ type counters struct {
 	bytesRead, bytesSent, compressedIn, compressed atomic.Int64
 	skipped, failed, changed, refused, setAside    atomic.Int64
 	subtreesReused, subtreesRecorded               atomic.Int64
+	wrapper                                        atomic.Int32 // 0, wrapperCreated or wrapperReused
 
 	peakPending int // most unfinished nodes at once (driver only; tests)
 
@@ -117,6 +128,8 @@ func (c *counters) snapshot(now time.Time) Stats {
 		FilesLIT:         c.filesLIT.Load(),
 		DirsCreated:      c.dirsCreated.Load(),
 		DirsReused:       c.dirsReused.Load(),
+		WrapperCreated:   c.wrapper.Load() == wrapperCreated,
+		WrapperReused:    c.wrapper.Load() == wrapperReused,
 		Renewed:          c.renewed.Load(),
 		BytesRead:        c.bytesRead.Load(),
 		BytesSent:        c.bytesSent.Load(),

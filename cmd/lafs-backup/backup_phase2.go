@@ -191,7 +191,7 @@ func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.S
 	name := backupName(b.source)
 	now := time.Now()
 	rec, err := b.db.RecordBackup(ctx, b.cur, entrycache.Backup{
-		Name: name, Source: cfg.Source.Path, Generation: b.cur.Generation, Cap: rootCap,
+		Name: name, Source: cfg.Source.Path, Path: b.source, Generation: b.cur.Generation, Cap: rootCap,
 		Started: b.cur.Started, Finished: now,
 		Entries: st.Entries, Files: b.survey.Files, Bytes: b.survey.Bytes,
 		Status: status, Filter: settingsFromConfig(cfg, b.queuePath).JSON(),

@@ -55,8 +55,10 @@ type backupSummary struct {
 	FilesUploaded int64  `json:"files_uploaded"`
 	FilesReused   int64  `json:"files_reused"`
 	FilesLIT      int64  `json:"files_lit"`
-	DirsCreated   int64  `json:"dirs_created"`
-	DirsReused    int64  `json:"dirs_reused"`
+	// DirsCreated and DirsReused count the source's directories, as the
+	// queue line and restore do: the root wrapper is not one of them.
+	DirsCreated int64 `json:"dirs_created"`
+	DirsReused  int64 `json:"dirs_reused"`
 	// SubtreesReused: directories reused with everything below them by
 	// one subtree row (their files and directories count as reused).
 	SubtreesReused int64   `json:"subtrees_reused"`
@@ -81,7 +83,8 @@ func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []s
 	s := backupSummary{
 		Cap: rootCap, Name: backupName(b.source), Source: b.source, Generation: b.cur.Generation, Resumed: b.resumed,
 		Entries: st.Entries, FilesUploaded: st.FilesUploaded, FilesReused: st.FilesReused, FilesLIT: st.FilesLIT,
-		DirsCreated: st.DirsCreated, DirsReused: st.DirsReused, SubtreesReused: st.SubtreesReused, Renewed: st.Renewed,
+		DirsCreated: st.DirsCreated - b2i(st.WrapperCreated), DirsReused: st.DirsReused - b2i(st.WrapperReused),
+		SubtreesReused: st.SubtreesReused, Renewed: st.Renewed,
 		BytesRead: st.BytesRead, BytesSent: st.BytesSent,
 		WalkErrors: b.qstats.Errors, Skipped: st.Skipped, Failed: st.Failed, Changed: st.Changed,
 		Refused: st.Refused, SetAside: st.SetAside,
@@ -134,6 +137,13 @@ func printSummary(e *env, s backupSummary) {
 	for _, r := range s.ResultErrors {
 		fmt.Fprintf(w, "  result destination failed: %s\n", lafsapi.RedactCaps(r))
 	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func resumedText(r bool) string {

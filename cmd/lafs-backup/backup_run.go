@@ -160,8 +160,9 @@ func writeQueue(ctx context.Context, e *env, path, source string) (queue.Stats, 
 			"skipped_by_rules": st.Skipped, "errors": st.Errors, "seconds": st.Duration.Seconds()}})
 		return st, nil
 	}
-	fmt.Fprintf(e.Stderr, "queue: %s (%s, %s), %d skipped by rules, %s, %.1fs\n",
-		plural(st.Entries, "entry"), plural(st.Dirs, "directory"), plural(st.Files, "file"), st.Skipped, plural(st.Errors, "error"), st.Duration.Seconds())
+	fmt.Fprintf(e.Stderr, "queue: %s (%s, %s, %d other), %d skipped by rules, %s, %.1fs\n",
+		plural(st.Entries, "entry"), plural(st.Dirs, "directory"), plural(st.Files, "file"), st.Entries-st.Dirs-st.Files,
+		st.Skipped, plural(st.Errors, "error"), st.Duration.Seconds())
 	return st, nil
 }
 

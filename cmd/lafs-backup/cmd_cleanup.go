@@ -342,7 +342,7 @@ func planLine(b entrycache.Backup) string {
 func planRows(bs []entrycache.Backup, reasons map[int64][]string) []map[string]any {
 	out := make([]map[string]any, 0, len(bs))
 	for _, b := range bs {
-		row := map[string]any{"generation": b.Generation, "name": b.Name, "source": b.Source,
+		row := map[string]any{"generation": b.Generation, "name": b.Name, "source": sourceDir(b), "source_pattern": b.Source,
 			"finished": jsonTime(b.Finished), "status": b.Status}
 		if r := reasons[b.ID]; len(r) > 0 {
 			row["reasons"] = r

@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -22,9 +24,14 @@ var listCommand = &command{
 	Args:    "[GEN...]",
 	Help: `Prints one row per backup recorded in the entry cache, oldest first:
 generation, finish time (local), status (ok, or partial when entries were
-skipped), entries, bytes read, name, and the root cap last (so
-awk '{print $NF}' picks it). Only the backups table is read. The caps
-are what the command is for, so they go to stdout: keep its output private.
+skipped), ENTRIES (what the walk recorded, the source directory itself
+included, as in backup's queue line and summary), BYTES (the total size of
+the regular files as the walk found them, not what was read or sent), name,
+and the root cap last (so awk '{print $NF}' picks it). Only the backups
+table is read. The caps are what the command is for, so they go to stdout:
+keep its output private. With --json, "source" is the directory backed up
+(as in backup's --json summary) and "source_pattern" the configured
+source.path.
 
 With -g, lists the dangling generations instead: generations whose cache
 rows no backup carries, from runs that failed, were interrupted, were
@@ -118,13 +125,34 @@ func jsonTime(t time.Time) any {
 
 func backupJSON(b entrycache.Backup) map[string]any {
 	return map[string]any{
-		"id": b.ID, "name": b.Name, "source": b.Source, "generation": b.Generation, "cap": b.Cap,
+		"id": b.ID, "name": b.Name, "source": sourceDir(b), "source_pattern": b.Source, "generation": b.Generation, "cap": b.Cap,
 		"started": jsonTime(b.Started), "finished": jsonTime(b.Finished),
 		"entries": b.Entries, "files": b.Files, "bytes": b.Bytes, "status": b.Status,
 		"checked_at": jsonTime(b.CheckedAt), "healthy_at": jsonTime(b.HealthyAt),
 		"leases_renewed_at": jsonTime(b.LeasesRenewedAt), "imported": b.Imported,
 	}
 }
+
+// sourceDir is the directory a backup was made of, as backup's summary
+// shows it: recorded since schema 3; for older rows the match of the
+// pattern named as the backup is, when only the pattern's last element
+// has wildcards (so that match is the only candidate); else nil.
+func sourceDir(b entrycache.Backup) any {
+	if b.Path != "" {
+		return b.Path
+	}
+	dir := filepath.Dir(b.Source)
+	if b.Source == "" || hasGlobMeta(dir) || b.Name == "root" {
+		return nil
+	}
+	cand := filepath.Join(dir, b.Name)
+	if ok, _ := filepath.Match(b.Source, cand); !ok {
+		return nil
+	}
+	return cand
+}
+
+func hasGlobMeta(p string) bool { return strings.ContainsAny(p, `*?[\`) }
 
 // danglingGen is one generation no backup carries.
 type danglingGen struct {
@@ -155,7 +183,7 @@ func runListGenerations(ctx context.Context, e *env, want []int64) error {
 		for _, d := range list {
 			obj := map[string]any{"generation": d.Generation, "objects": d.Objects}
 			if d.Run != nil {
-				obj["run_id"], obj["source"], obj["status"] = d.Run.ID, d.Run.Source, runState(d.Run.Status, live)
+				obj["run_id"], obj["source_pattern"], obj["status"] = d.Run.ID, d.Run.Source, runState(d.Run.Status, live)
 				obj["started"], obj["finished"] = jsonTime(d.Run.Started), jsonTime(d.Run.Finished)
 			}
 			if err := enc.Encode(obj); err != nil {
