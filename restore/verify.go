@@ -32,6 +32,11 @@ type VerifyOptions struct {
 	// (filter rules, special files not recorded...): they are not
 	// reported as extra. rel is the raw path relative to Dir.
 	Skip func(rel string, t fsmeta.Type) bool
+	// LeftOut tells which local entries the backup itself recorded as
+	// left out when it was made (unreadable, vanished): they are reported
+	// as "skipped" (skipped when backed up), which is not a difference.
+	// rel is the raw path relative to Dir. nil: none.
+	LeftOut func(rel string) bool
 	// Resolver maps names in ACLs (trees written by the original tool);
 	// nil uses /etc/passwd and /etc/group.
 	Resolver *fsmeta.Resolver
@@ -50,7 +55,9 @@ type VerifyOptions struct {
 type Difference struct {
 	Path string // raw path relative to Dir ("" = Dir itself)
 	// Kind is "missing" (in the backup, not in Dir), "extra" (in Dir, not
-	// in the backup), "differs" (see Fields) or "error" (see Err).
+	// in the backup), "differs" (see Fields), "error" (see Err), or
+	// "skipped": in Dir, not in the backup, which recorded it as left out
+	// when it was made (VerifyOptions.LeftOut); not a difference.
 	Kind   string
 	Fields []fsmeta.Difference // A is the backup's value, B the local one
 	Err    error
@@ -66,6 +73,8 @@ func (d Difference) String() string {
 		return s[:len(s)-1]
 	case "error":
 		return fmt.Sprintf("%s: error: %v", displayPath(d.Path), d.Err)
+	case "skipped":
+		return displayPath(d.Path) + ": skipped when backed up"
 	}
 	return displayPath(d.Path) + ": " + d.Kind
 }
@@ -78,6 +87,9 @@ type VerifyStats struct {
 	Hashed                            int64 // files whose content was compared
 	Bytes                             int64 // content bytes hashed (local side)
 	Missing, Extra, Different, Errors int64
+	// SkippedAtBackup counts local entries the backup recorded as left
+	// out (Kind "skipped"); Match does not count them.
+	SkippedAtBackup int64
 	// Differences holds every difference when VerifyOptions.Report is nil.
 	Differences []Difference
 }
@@ -123,6 +135,9 @@ func (o *VerifyOptions) setDefaults() {
 	if o.Skip == nil {
 		o.Skip = func(string, fsmeta.Type) bool { return false }
 	}
+	if o.LeftOut == nil {
+		o.LeftOut = func(string) bool { return false }
+	}
 }
 
 // verifier is one run of Verify.
@@ -148,6 +163,8 @@ func (v *verifier) report(d Difference) {
 		v.stats.Extra++
 	case "differs":
 		v.stats.Different++
+	case "skipped":
+		v.stats.SkippedAtBackup++
 	default:
 		v.stats.Errors++
 	}

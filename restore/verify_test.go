@@ -93,6 +93,13 @@ func TestVerifyFindsDifferences(t *testing.T) {
 	if !slices.Equal(diffs, want) || st.Match() {
 		t.Errorf("with content:\n got %q\nwant %q", diffs, want)
 	}
+	// An entry the backup recorded as left out is no difference.
+	leftOut := func(rel string) bool { return rel == "sub/extra.txt" }
+	st, diffs = verify(t, c, root, restore.VerifyOptions{Dir: dir, Skip: skip, LeftOut: leftOut})
+	want = []string{"empty: missing", "plain.txt: differs: mode: 0644 != 0664", "sub/extra.txt: skipped when backed up"}
+	if !slices.Equal(diffs, want) || st.Extra != 0 || st.SkippedAtBackup != 1 {
+		t.Errorf("with LeftOut:\n got %q (%d extra, %d skipped)\nwant %q", diffs, st.Extra, st.SkippedAtBackup, want)
+	}
 }
 
 func sha256Of(s string) string {

@@ -76,7 +76,11 @@ func (v *verifier) walk(ctx context.Context, rel, path string, node lafsapi.Node
 		if unix.Lstat(path+"/"+name, &st) == nil {
 			typ = fsmeta.TypeOfMode(st.Mode)
 		}
-		if !v.o.Skip(crel, typ) {
+		switch {
+		case v.o.Skip(crel, typ):
+		case v.o.LeftOut(crel):
+			v.report(Difference{Path: crel, Kind: "skipped"})
+		default:
 			v.report(Difference{Path: crel, Kind: "extra"})
 		}
 	}

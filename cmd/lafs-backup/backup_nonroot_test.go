@@ -69,6 +69,16 @@ destination: {url: '%[2]s'}
 	if _, ok := top.Children["secret.key"]; ok {
 		t.Error("an unreadable file was put in the backup")
 	}
+	// Verified (as root, who reads everything) against its own source, the
+	// partial backup reports what it left out as skipped when backed up,
+	// not as extra, and matches (exit 0).
+	vcode, vout, verr := runMain(t, "-c", cfg, "verify", "gen:1", snap, "--content")
+	if vcode != 0 || !strings.Contains(vout, "secret.key: skipped when backed up\n") ||
+		!strings.Contains(vout, "locked: skipped when backed up\n") || strings.Contains(vout, "extra") ||
+		!strings.Contains(verr, "2 entries skipped when backed up") {
+		t.Errorf("verify of the partial backup: exit %d\nstdout %s\nstderr %s", vcode, vout, verr)
+	}
+
 	// One human format on stderr: warnings read like the other messages,
 	// no logfmt records among them (docs/cli.md, Output and logs).
 	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {

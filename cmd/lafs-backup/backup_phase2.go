@@ -9,6 +9,7 @@ import (
 	"github.com/lafs-backup/lafs-backup/direct"
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/internal/debugsock"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/queue"
 	"github.com/lafs-backup/lafs-backup/resultfile"
@@ -194,7 +195,7 @@ func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.S
 		Name: name, Source: cfg.Source.Path, Path: b.source, Generation: b.cur.Generation, Cap: rootCap,
 		Started: b.cur.Started, Finished: now,
 		Entries: st.Entries, Files: b.survey.Files, Bytes: b.survey.Bytes,
-		Status: status, Filter: settingsFromConfig(cfg, b.queuePath).JSON(),
+		Status: status, Filter: b.settings(st).JSON(),
 	})
 	if err != nil {
 		return fmt.Errorf("recording the backup: %w", err)
@@ -211,6 +212,21 @@ func (b *lockedBackup) finish(ctx context.Context, rootCap string, st uploader.S
 		return fmt.Errorf("%w (see the summary)", errPartial)
 	}
 	return nil
+}
+
+// settings are what backup records for verify: the configuration's
+// selection, and the entries this run left out.
+func (b *lockedBackup) settings(st uploader.Stats) backupSettings {
+	s := settingsFromConfig(b.e.Config, b.queuePath)
+	for _, f := range b.qstats.Failures {
+		s.LeftOut = append(s.LeftOut, pathesc.Escape(f.Path))
+	}
+	for _, p := range st.Problems {
+		if p.Kind == uploader.ProblemSkipped || p.Kind == uploader.ProblemFailed {
+			s.LeftOut = append(s.LeftOut, p.Path)
+		}
+	}
+	return s
 }
 
 // deliver prints the cap, appends it to append_to_file and links it into

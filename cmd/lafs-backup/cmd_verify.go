@@ -104,7 +104,8 @@ func applySettings(e *env, ref backupRef, o *restore.VerifyOptions) error {
 	if err != nil {
 		return fmt.Errorf("filter: %w", err)
 	}
-	o.Skip, o.Xattrs = sel.Excluder(o.Dir, strings.Trim(o.SubPath, "/")).Excluded, s.Xattrs
+	sub := strings.Trim(o.SubPath, "/")
+	o.Skip, o.Xattrs, o.LeftOut = sel.Excluder(o.Dir, sub).Excluded, s.Xattrs, s.leftOut(sub)
 	return nil
 }
 
@@ -136,7 +137,8 @@ func printVerifySummary(e *env, st restore.VerifyStats, took time.Duration) {
 		json.NewEncoder(e.Stdout).Encode(map[string]any{"summary": map[string]any{
 			"format": st.Format.String(), "name": st.Name, "entries": st.Entries, "hashed": st.Hashed,
 			"bytes": st.Bytes, "missing": st.Missing, "extra": st.Extra, "different": st.Different,
-			"errors": st.Errors, "match": st.Match(), "seconds": took.Seconds()}})
+			"skipped_when_backed_up": st.SkippedAtBackup,
+			"errors":                 st.Errors, "match": st.Match(), "seconds": took.Seconds()}})
 		return
 	}
 	verdict := "match"
@@ -146,6 +148,9 @@ func printVerifySummary(e *env, st restore.VerifyStats, took time.Duration) {
 	fmt.Fprintf(e.Stderr, "verify %s: %s compared", st.Format, plural(st.Entries, "entry"))
 	if st.Hashed > 0 {
 		fmt.Fprintf(e.Stderr, ", %s hashed (%s)", plural(st.Hashed, "file"), humanBytes(st.Bytes))
+	}
+	if st.SkippedAtBackup > 0 {
+		fmt.Fprintf(e.Stderr, ", %s skipped when backed up", plural(st.SkippedAtBackup, "entry"))
 	}
 	fmt.Fprintf(e.Stderr, " in %s: %s\n", took.Round(time.Millisecond), verdict)
 }

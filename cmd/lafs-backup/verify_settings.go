@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path"
 
 	"github.com/lafs-backup/lafs-backup/config"
 	"github.com/lafs-backup/lafs-backup/entrycache"
 	"github.com/lafs-backup/lafs-backup/filter"
+	"github.com/lafs-backup/lafs-backup/internal/pathesc"
 	"github.com/lafs-backup/lafs-backup/queue"
 )
 
@@ -25,6 +27,11 @@ type backupSettings struct {
 	// SkipPaths are files the walk never records: the entry cache's
 	// (entrycache.DatabaseFiles) and the queue.
 	SkipPaths []string `json:"skip_paths,omitempty"`
+	// LeftOut are the entries this backup could not take (unreadable
+	// when walked or read, vanished): escaped paths (internal/pathesc)
+	// relative to the source, as many as the walk and the uploader list.
+	// verify reports them as "skipped when backed up", not as extra.
+	LeftOut []string `json:"left_out,omitempty"`
 }
 
 // settingsFromConfig gives the settings of a backup made with c whose
@@ -58,6 +65,19 @@ func (s backupSettings) selection() (queue.Selection, error) {
 	}
 	return queue.Selection{Filter: f, OneFileSystem: s.OneFileSystem, SpecialFiles: special,
 		CacheDirTag: s.CachedirTag, SkipPaths: s.SkipPaths}, nil
+}
+
+// leftOut is LeftOut as a test of a path relative to the verified
+// directory, which is the backup's subpath sub.
+func (s backupSettings) leftOut(sub string) func(rel string) bool {
+	if len(s.LeftOut) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(s.LeftOut))
+	for _, p := range s.LeftOut {
+		set[p] = true
+	}
+	return func(rel string) bool { return set[pathesc.Escape(path.Join(sub, rel))] }
 }
 
 // JSON is the form stored in the backups row.
