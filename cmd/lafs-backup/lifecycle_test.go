@@ -390,34 +390,28 @@ func TestLifecycleOnTheSharedGrid(t *testing.T) {
 		for _, b := range mustBackups(t, openDB(t, s.site)) {
 			before[b.Generation] = b.LeasesRenewedAt
 		}
-		proxy.Reset()
-		if code, _, errOut := s.run(t, "check", "--least-renewed"); code != 0 || !strings.Contains(errOut, "check: 1 backup, ") {
-			t.Fatalf("check --least-renewed: exit %d\n%s", code, errOut)
-		}
-		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {
-			t.Errorf("check --least-renewed sent %d deep-checks", n)
-		}
-		for _, b := range mustBackups(t, openDB(t, s.site)) {
-			if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == 4) {
-				t.Errorf("check --least-renewed: gen %d renewal moved: %v", b.Generation, moved)
+		// checkOne runs check with flag and wants it to deep-check gen
+		// alone, with want on stderr.
+		checkOne := func(flag string, gen int64, want string) {
+			t.Helper()
+			proxy.Reset()
+			if code, _, errOut := s.run(t, "check", flag); code != 0 || !strings.Contains(errOut, want) {
+				t.Fatalf("check %s: exit %d\n%s", flag, code, errOut)
 			}
-			before[b.Generation] = b.LeasesRenewedAt
+			if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {
+				t.Errorf("check %s sent %d deep-checks", flag, n)
+			}
+			for _, b := range mustBackups(t, openDB(t, s.site)) {
+				if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == gen) {
+					t.Errorf("check %s: gen %d renewal moved: %v", flag, b.Generation, moved)
+				}
+				before[b.Generation] = b.LeasesRenewedAt
+			}
 		}
+		checkOne("--least-renewed", 4, "check: 1 backup, ")
 		// An old crontab's -a still means the least renewed (now gen:5),
 		// never --all, and says what to write instead.
-		proxy.Reset()
-		code, _, errOut := s.run(t, "check", "-a")
-		if code != 0 || !strings.Contains(errOut, "-a is deprecated: it means --least-renewed") {
-			t.Fatalf("check -a: exit %d\n%s", code, errOut)
-		}
-		if n := countMatching(proxy.Requests(), "t=stream-deep-check"); n != 1 {
-			t.Errorf("check -a sent %d deep-checks", n)
-		}
-		for _, b := range mustBackups(t, openDB(t, s.site)) {
-			if moved := b.LeasesRenewedAt.After(before[b.Generation]); moved != (b.Generation == 5) {
-				t.Errorf("check -a: gen %d renewal moved: %v", b.Generation, moved)
-			}
-		}
+		checkOne("-a", 5, "-a is deprecated: it means --least-renewed")
 		proxy.Reset()
 		if code, _, errOut := s.run(t, "check", "--all"); code != 0 {
 			t.Fatalf("check --all: exit %d\n%s", code, errOut)
