@@ -222,7 +222,8 @@ func (b *lockedBackup) settings(st uploader.Stats) backupSettings {
 		s.LeftOut = append(s.LeftOut, pathesc.Escape(f.Path))
 	}
 	for _, p := range st.Problems {
-		if p.Kind == uploader.ProblemSkipped || p.Kind == uploader.ProblemFailed {
+		switch p.Kind {
+		case uploader.ProblemSkipped, uploader.ProblemFailed, uploader.ProblemRefused:
 			s.LeftOut = append(s.LeftOut, p.Path)
 		}
 	}

@@ -28,7 +28,8 @@ type backupSettings struct {
 	// (entrycache.DatabaseFiles) and the queue.
 	SkipPaths []string `json:"skip_paths,omitempty"`
 	// LeftOut are the entries this backup could not take (unreadable
-	// when walked or read, vanished): escaped paths (internal/pathesc)
+	// when walked or read, vanished, refused by the storage servers):
+	// escaped paths (internal/pathesc)
 	// relative to the source, as many as the walk and the uploader list.
 	// verify reports them as "skipped when backed up", not as extra.
 	LeftOut []string `json:"left_out,omitempty"`
