@@ -34,6 +34,7 @@ type change struct {
 	obj     Object // when put
 	use     bool   // bump the row to the run's generation
 	renewed time.Time
+	seen    Seen // when not zero, replaces the row's
 }
 
 // NewBatch starts a write batch for run.
@@ -70,6 +71,9 @@ func (c *change) applyTo(o Object, gen int64) Object {
 	}
 	if c.renewed.After(o.RenewedAt) {
 		o.RenewedAt = c.renewed
+	}
+	if c.seen != (Seen{}) {
+		o.Seen = c.seen
 	}
 	return o
 }
@@ -124,6 +128,22 @@ func (b *Batch) Put(obj Object) error {
 	defer b.mu.Unlock()
 	b.pending[obj.Key] = &change{put: true, obj: obj}
 	return nil
+}
+
+// SawFile records what the existing row for key now remembers of its
+// file (Object.Seen); the zero Seen changes nothing.
+func (b *Batch) SawFile(key [KeySize]byte, s Seen) {
+	if s == (Seen{}) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.entry(key)
+	if c.put {
+		c.obj.Seen = s
+		return
+	}
+	c.seen = s
 }
 
 func (b *Batch) entry(key [KeySize]byte) *change {
@@ -189,18 +209,20 @@ func requeue[C any](pending, failed map[[KeySize]byte]*C) {
 
 func writeChanges(ctx context.Context, tx *sql.Tx, gen int64, work map[[KeySize]byte]*change) error {
 	put, err := tx.PrepareContext(ctx, `INSERT INTO objects (`+objectColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET cap = excluded.cap, kind = excluded.kind,
 			generation = excluded.generation, size = excluded.size,
 			stored_size = excluded.stored_size, enc = excluded.enc, probe = excluded.probe,
-			uploaded_at = excluded.uploaded_at, renewed_at = excluded.renewed_at`)
+			uploaded_at = excluded.uploaded_at, renewed_at = excluded.renewed_at,
+			tree = excluded.tree, ctime_ns = excluded.ctime_ns`)
 	if err != nil {
 		return err
 	}
 	defer put.Close()
 	upd, err := tx.PrepareContext(ctx, `UPDATE objects
 		SET generation = CASE WHEN ?1 THEN ?2 ELSE generation END,
-			renewed_at = max(renewed_at, ?3)
+			renewed_at = max(renewed_at, ?3),
+			tree = coalesce(?5, tree), ctime_ns = coalesce(?6, ctime_ns)
 		WHERE key = ?4`)
 	if err != nil {
 		return err
@@ -213,14 +235,16 @@ func writeChanges(ctx context.Context, tx *sql.Tx, gen int64, work map[[KeySize]
 			if o.Probe != 0 {
 				probe = o.Probe
 			}
+			tree, ctime := o.Seen.values()
 			_, err = put.ExecContext(ctx, k[:], o.Cap, string(o.Kind), gen, o.Size, o.StoredSize, o.Enc, probe,
-				o.UploadedAt.UnixNano(), o.RenewedAt.UnixNano())
+				o.UploadedAt.UnixNano(), o.RenewedAt.UnixNano(), tree, ctime)
 		} else {
 			var ren int64
 			if !c.renewed.IsZero() {
 				ren = c.renewed.UnixNano()
 			}
-			_, err = upd.ExecContext(ctx, c.use, gen, ren, k[:])
+			tree, ctime := c.seen.values()
+			_, err = upd.ExecContext(ctx, c.use, gen, ren, k[:], tree, ctime)
 		}
 		if err != nil {
 			return err

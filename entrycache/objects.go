@@ -30,16 +30,37 @@ type Object struct {
 	Probe      float64 // incompressibility probe result; 0 = not probed
 	UploadedAt time.Time
 	RenewedAt  time.Time // last upload or lease renewal
+	Seen       Seen      // files: what the row remembers of the file; zero: unknown
 }
 
-const objectColumns = `key, cap, kind, generation, size, stored_size, enc, probe, uploaded_at, renewed_at`
+// Seen is what a file's row remembers of the file it was last read or
+// reused for: the source tree it was in (an identity of the tree's root
+// directory, chosen by the caller) and the file's ctime, both nonzero, or
+// the zero Seen when unknown (rows written before schema version 4). The
+// uploader compares the ctime only within the same tree (docs/cache.md,
+// Change check).
+type Seen struct {
+	Tree    int64
+	CtimeNs int64
+}
+
+// values are the columns' values: NULL for the zero Seen.
+func (s Seen) values() (tree, ctime any) {
+	if s == (Seen{}) {
+		return nil, nil
+	}
+	return s.Tree, s.CtimeNs
+}
+
+const objectColumns = `key, cap, kind, generation, size, stored_size, enc, probe, uploaded_at, renewed_at, tree, ctime_ns`
 
 func scanObject(row interface{ Scan(...any) error }) (Object, error) {
 	var o Object
 	var key []byte
 	var probe sql.NullFloat64
 	var up, ren int64
-	err := row.Scan(&key, &o.Cap, &o.Kind, &o.Generation, &o.Size, &o.StoredSize, &o.Enc, &probe, &up, &ren)
+	var tree, ctime sql.NullInt64
+	err := row.Scan(&key, &o.Cap, &o.Kind, &o.Generation, &o.Size, &o.StoredSize, &o.Enc, &probe, &up, &ren, &tree, &ctime)
 	if err != nil {
 		return Object{}, err
 	}
@@ -49,6 +70,9 @@ func scanObject(row interface{ Scan(...any) error }) (Object, error) {
 	copy(o.Key[:], key)
 	o.Probe = probe.Float64
 	o.UploadedAt, o.RenewedAt = fromNanos(up), fromNanos(ren)
+	if tree.Valid && ctime.Valid {
+		o.Seen = Seen{Tree: tree.Int64, CtimeNs: ctime.Int64}
+	}
 	return o, nil
 }
 

@@ -98,10 +98,18 @@ CREATE INDEX subtrees_inner_gen ON subtrees (inner_gen);
 	`
 ALTER TABLE backups ADD COLUMN path TEXT NOT NULL DEFAULT '';
 `,
+	// 4: what a file row remembers of the file it was last read or reused
+	// for (docs/cache.md, Change check): the source tree and the file's
+	// ctime. NULL in rows written before: unknown, filled in by their next
+	// use.
+	`
+ALTER TABLE objects ADD COLUMN tree INTEGER;
+ALTER TABLE objects ADD COLUMN ctime_ns INTEGER;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 func init() {
 	if len(migrations) != SchemaVersion {

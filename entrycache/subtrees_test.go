@@ -226,15 +226,21 @@ func TestMigrateSchema1(t *testing.T) {
 		`INSERT INTO lafs_meta (key, value) VALUES ('schema_version', 1)`,
 		`INSERT INTO objects (key, cap, kind, generation, uploaded_at, renewed_at) VALUES (zeroblob(32), 'URI:CHK:old', 'file', 1, 1, 1)`)
 	db := openTest(t, path)
-	var v int
-	if err := db.r.QueryRow(`SELECT value FROM lafs_meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != SchemaVersion {
-		t.Fatalf("schema version %d, %v; want %d", v, err, SchemaVersion)
-	}
+	wantCurrentSchema(t, db)
 	if n := countObjects(t, db); n != 1 {
 		t.Errorf("%d objects after the migration, want the 1 there was", n)
 	}
 	genRun{putSub: []string{"S"}}.do(t, db)
 	if _, ok := subtreeRow(t, db, "S"); !ok {
 		t.Error("no subtree row after the migration")
+	}
+}
+
+// wantCurrentSchema fails unless db records this build's schema version.
+func wantCurrentSchema(t *testing.T, db *DB) {
+	t.Helper()
+	var v int
+	if err := db.r.QueryRow(`SELECT value FROM lafs_meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != SchemaVersion {
+		t.Fatalf("schema version %d, %v; want %d", v, err, SchemaVersion)
 	}
 }

@@ -226,7 +226,7 @@ func (g lafsGrid) LIT(data []byte) string { return lafsapi.LITCap(data).Secret()
 type memCache struct{}
 
 func (memCache) Lookup([32]byte) (uploader.Object, bool, error) { return uploader.Object{}, false, nil }
-func (memCache) Use([32]byte, bool) error                       { return nil }
+func (memCache) Use([32]byte, bool, uploader.Seen) error        { return nil }
 func (memCache) Put([32]byte, uploader.Object, bool) error      { return nil }
 func (memCache) Flush() error                                   { return nil }
 func (memCache) LookupSubtree([32]byte) (uploader.Subtree, bool, error) {

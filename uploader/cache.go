@@ -35,10 +35,10 @@ func (l *lockedCache) lookup(key [32]byte) (Object, bool, error) {
 	return obj, ok, nil
 }
 
-func (l *lockedCache) use(key [32]byte, renewed bool) error {
+func (l *lockedCache) use(key [32]byte, renewed bool, seen Seen) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.c.Use(key, renewed); err != nil {
+	if err := l.c.Use(key, renewed, seen); err != nil {
 		return fmt.Errorf("uploader: cache use: %w", err)
 	}
 	return nil
@@ -124,14 +124,27 @@ func isLIT(cap string) bool {
 // always with DisableDedup off and a fresh row; a row older than the trust
 // window only after Grid.Renew found the object healthy (its lease is then
 // renewed). An unhealthy object is not reused: the caller uploads it again
-// and Puts the new row.
-func (b *build) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
+// and Puts the new row. For a file, f is what its stat says: a row of the
+// same tree with another ctime is not reused either, and a reused row
+// remembers the file as it is now unless that is too recent to trust
+// (racy.go).
+func (b *build) reuse(ctx context.Context, key [32]byte, f *fileState) (Object, bool, error) {
 	if b.opts.DisableDedup {
 		return Object{}, false, nil
 	}
 	obj, ok, err := b.cache.lookup(key)
 	if err != nil || !ok {
 		return Object{}, false, err
+	}
+	var seen Seen
+	if f != nil {
+		if f.changedSince(obj.Seen) {
+			b.log.Debug("ctime changed since the cached read, reading the file again")
+			return Object{}, false, nil
+		}
+		if f.trusted() {
+			seen = f.seen
+		}
 	}
 	renewed := false
 	if b.stale(obj) {
@@ -147,7 +160,7 @@ func (b *build) reuse(ctx context.Context, key [32]byte) (Object, bool, error) {
 		obj.RenewedAt = b.opts.Now()
 		b.stats.renewed.Add(1)
 	}
-	if err := b.cache.use(key, renewed); err != nil {
+	if err := b.cache.use(key, renewed, seen); err != nil {
 		return Object{}, false, err
 	}
 	return obj, true, nil
@@ -163,7 +176,7 @@ func (b *build) fresh(key [32]byte) (Object, bool, error) {
 	if err != nil || !ok || b.stale(obj) {
 		return Object{}, false, err
 	}
-	return obj, true, b.cache.use(key, false)
+	return obj, true, b.cache.use(key, false, Seen{})
 }
 
 func (b *build) stale(obj Object) bool {

@@ -99,7 +99,7 @@ func leaseOf(cap string, renewed time.Time) time.Time {
 // dirCap returns the cap of the directory with key and children, from
 // the cache or made now (created).
 func (b *build) dirCap(ctx context.Context, key [32]byte, keyed []keyChild, children map[string]Child) (cap string, renewed time.Time, created bool, err error) {
-	obj, ok, err := b.reuse(ctx, key)
+	obj, ok, err := b.reuse(ctx, key, nil)
 	if err != nil {
 		return "", time.Time{}, false, err
 	}

@@ -232,7 +232,7 @@ func (c *fakeCache) Lookup(key [32]byte) (Object, bool, error) {
 	return row.Object, ok, nil
 }
 
-func (c *fakeCache) Use(key [32]byte, renewed bool) error {
+func (c *fakeCache) Use(key [32]byte, renewed bool, seen Seen) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	row, ok := c.pending[key]
@@ -244,6 +244,9 @@ func (c *fakeCache) Use(key [32]byte, renewed bool) error {
 	}
 	if renewed {
 		row.RenewedAt = c.now()
+	}
+	if seen != (Seen{}) {
+		row.Seen = seen
 	}
 	c.pending[key] = row
 	c.uses++

@@ -56,18 +56,20 @@ func (b *build) file(ctx context.Context, n *node) error {
 	}
 	for attempt := 1; ; attempt++ {
 		final := attempt == maxReads
+		readStart := b.opts.Now()
 		st, err := b.statAs(n, src, fsmeta.TypeFile)
 		if err != nil {
 			return b.sourceProblem(n, err)
 		}
 		size, mtime := st.Size, st.Mtim.Nano()
 		b.sameAsWalk(n, size, mtime)
+		fs := b.fileState(&st, readStart)
 		var key [32]byte
 		var c content
 		if size > maxLIT {
 			compress := b.opts.Compress(n.path, size)
 			key = fileKey(b.opts.SourcePattern, n.path, n.meta, size, mtime, encoding(compress, b.opts.XZ.DictCap, size))
-			obj, ok, rerr := b.reuse(ctx, key)
+			obj, ok, rerr := b.reuse(ctx, key, fs)
 			if rerr != nil {
 				return rerr
 			}
@@ -92,7 +94,7 @@ func (b *build) file(ctx context.Context, n *node) error {
 			return b.readFailed(n, err)
 		}
 		if b.stable(src, st, c.size) {
-			return b.fileDone(n, key, c, mtime)
+			return b.fileDone(n, key, c, mtime, fs)
 		}
 		if final {
 			b.problem(n, ProblemChanged, errChanged.Error())
@@ -102,18 +104,28 @@ func (b *build) file(ctx context.Context, n *node) error {
 	}
 }
 
-// fileDone records a file read in one stable pass.
-func (b *build) fileDone(n *node, key [32]byte, c content, mtime int64) error {
+// fileDone records a file read in one stable pass, unless its mtime is
+// too recent to trust that nothing changes it unseen within the same
+// timestamp tick (racy.go): then the next run reads it again.
+func (b *build) fileDone(n *node, key [32]byte, c content, mtime int64, fs *fileState) error {
 	if isLIT(c.cap) && c.size <= maxLIT {
 		b.stats.filesLIT.Add(1)
 		b.setFile(n, c, mtime, "LIT")
 		return nil
 	}
 	b.stats.filesUploaded.Add(1)
-	if err := b.record(key, Object{Cap: c.cap, Enc: c.enc, Probe: c.probe}, false); err != nil {
+	n.lease = b.opts.Now()
+	if !fs.trusted() {
+		n.dirty = true // nor is a subtree holding it recorded
+	}
+	if fs.racy {
+		b.stats.filesTooNew.Add(1)
+		b.setFile(n, c, mtime, "uploaded, too new to be cached")
+		return nil
+	}
+	if err := b.record(key, Object{Cap: c.cap, Enc: c.enc, Probe: c.probe, Seen: fs.seen}, false); err != nil {
 		return err
 	}
-	n.lease = b.opts.Now()
 	b.setFile(n, c, mtime, "uploaded")
 	return nil
 }
@@ -350,7 +362,7 @@ func (b *build) symlink(ctx context.Context, n *node) error {
 		return nil
 	}
 	key := symlinkKey(b.opts.SourcePattern, n.path, target)
-	obj, ok, err := b.reuse(ctx, key)
+	obj, ok, err := b.reuse(ctx, key, nil)
 	if err != nil {
 		return err
 	}

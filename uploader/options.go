@@ -61,7 +61,8 @@ type Options struct {
 	// this is checked with Grid.Renew before it is reused, and uploaded
 	// again if unhealthy. 0 trusts rows forever.
 	TrustWindow time.Duration
-	// Now returns the current time (tests). nil means time.Now.
+	// Now returns the current time (tests). nil means time.Now. It is also
+	// the moment a file's read begins for the racy rule (racy.go).
 	Now func() time.Time
 	// Logger receives warnings about entries and noise-level progress.
 	// nil discards.
@@ -88,9 +89,11 @@ type Options struct {
 }
 
 // RacyMargin: an entry changed less than this before the walk started
-// may change again within the same timestamp tick after the walk read
-// it (coarse clocks: jiffies, 1 s or 2 s filesystems), unseen; a subtree
-// holding one is not recorded (git's "racily clean" rule).
+// (or a file before phase two began to read it) may change again within
+// the same timestamp tick after it was read (coarse clocks: jiffies, 1 s
+// or 2 s filesystems), unseen; a subtree holding one is not recorded, nor
+// is such a file's cache row (git's "racily clean" rule; docs/uploader.md,
+// Racy files and ctime).
 const RacyMargin = 2 * time.Second
 
 func (o Options) withDefaults() (Options, error) {

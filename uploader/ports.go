@@ -61,6 +61,17 @@ type Object struct {
 	Enc       string
 	Probe     float64
 	RenewedAt time.Time
+	Seen      Seen // files: what the row remembers of its file
+}
+
+// Seen is what a file's cache row remembers of the file it was last read
+// or reused for: the source tree (an identity of the root directory, not
+// a path) and the file's ctime. The zero Seen is unknown (rows written by
+// an older version). A lookup in the same tree whose ctime differs is a
+// miss (docs/uploader.md, Racy files and ctime).
+type Seen struct {
+	Tree    int64
+	CtimeNs int64
 }
 
 // Subtree is a subtree cache row: the cap of a directory whose whole
@@ -80,8 +91,9 @@ type Subtree struct {
 type Cache interface {
 	Lookup(key [32]byte) (Object, bool, error)
 	// Use marks a reused row as used by this run's generation; renewed says
-	// its lease was just renewed (RenewedAt becomes now).
-	Use(key [32]byte, renewed bool) error
+	// its lease was just renewed (RenewedAt becomes now); a nonzero seen
+	// replaces what the row remembers of its file (Object.Seen).
+	Use(key [32]byte, renewed bool, seen Seen) error
 	// Put records an object uploaded (or created) in this run.
 	Put(key [32]byte, obj Object, dir bool) error
 	// LookupSubtree, UseSubtree and PutSubtree are the same for subtree

@@ -61,6 +61,7 @@ type build struct {
 	dirs    openDirs // source directories open while their entries are read
 	devs    devMap   // recorded device number -> the one seen now
 	aside   refusals // objects the storage servers refused, to retry (refused.go)
+	treeID  int64    // the source tree's identity for file rows (racy.go)
 }
 
 type entryMsg struct {
@@ -121,7 +122,7 @@ func (u *Uploader) run(ctx context.Context, entries Entries, p plan) (rootCap st
 	c := &counters{start: u.opts.Now(), escape: pathesc.Escape}
 	u.cur.Store(c)
 	r := &build{Uploader: u, stats: c, log: u.opts.Logger, tree: newTree(u.opts.LinkCandidates), flights: newFlights(), plan: p,
-		dirs: openDirs{open: map[*srcDir]struct{}{}}}
+		dirs: openDirs{open: map[*srcDir]struct{}{}}, treeID: treeOf(u.opts.Root)}
 	if p.links != nil {
 		r.tree.links = *p.links
 	}

@@ -16,8 +16,11 @@ type Stats struct {
 	FilesUploaded int64 // files and symlinks sent with PutFile
 	FilesReused   int64 // files and symlinks whose cap came from the cache
 	FilesLIT      int64 // files, symlinks and special files of at most 55 bytes: LIT caps computed locally
-	DirsCreated   int64 // directories (and the wrapper) sent with Mkdir
-	DirsReused    int64 // directories (and the wrapper) whose cap came from the cache
+	// FilesTooNew counts files uploaded but not recorded in the cache:
+	// changed within RacyMargin of their read, they are read again next run.
+	FilesTooNew int64
+	DirsCreated int64 // directories (and the wrapper) sent with Mkdir
+	DirsReused  int64 // directories (and the wrapper) whose cap came from the cache
 	// WrapperCreated and WrapperReused say what became of the root
 	// wrapper (neither before it is built): the one directory of
 	// DirsCreated or DirsReused that is not a directory of the source.
@@ -79,6 +82,7 @@ const (
 // counters is the live, concurrently updated form of Stats.
 type counters struct {
 	entries, filesUploaded, filesReused, filesLIT  atomic.Int64
+	filesTooNew                                    atomic.Int64
 	dirsCreated, dirsReused, renewed               atomic.Int64
 	bytesRead, bytesSent, compressedIn, compressed atomic.Int64
 	skipped, failed, changed, refused, setAside    atomic.Int64
@@ -126,6 +130,7 @@ func (c *counters) snapshot(now time.Time) Stats {
 		FilesUploaded:    c.filesUploaded.Load(),
 		FilesReused:      c.filesReused.Load(),
 		FilesLIT:         c.filesLIT.Load(),
+		FilesTooNew:      c.filesTooNew.Load(),
 		DirsCreated:      c.dirsCreated.Load(),
 		DirsReused:       c.dirsReused.Load(),
 		WrapperCreated:   c.wrapper.Load() == wrapperCreated,

@@ -394,7 +394,7 @@ func TestGridErrorEndsRun(t *testing.T) {
 func TestTrustWindow(t *testing.T) {
 	root := deepTree(t)
 	g, c := newFakeGrid(), newFakeCache()
-	now := baseTime
+	now := baseTime.Add(time.Hour) // the files' mtime is baseTime: not racy
 	c.now = func() time.Time { return now }
 	opts := testOptions(root)
 	opts.TrustWindow = 25 * 24 * time.Hour

@@ -110,14 +110,16 @@ func (p *cachePort) Lookup(key [32]byte) (uploader.Object, bool, error) {
 	if err != nil || !ok {
 		return uploader.Object{}, ok, err
 	}
-	return uploader.Object{Cap: o.Cap, Enc: o.Enc, Probe: o.Probe, RenewedAt: o.RenewedAt}, true, nil
+	return uploader.Object{Cap: o.Cap, Enc: o.Enc, Probe: o.Probe, RenewedAt: o.RenewedAt,
+		Seen: uploader.Seen{Tree: o.Seen.Tree, CtimeNs: o.Seen.CtimeNs}}, true, nil
 }
 
-func (p *cachePort) Use(key [32]byte, renewed bool) error {
+func (p *cachePort) Use(key [32]byte, renewed bool, seen uploader.Seen) error {
 	p.batch.Use(key)
 	if renewed {
 		p.batch.Renewed(key, p.now())
 	}
+	p.batch.SawFile(key, entrycache.Seen{Tree: seen.Tree, CtimeNs: seen.CtimeNs})
 	return nil
 }
 
@@ -129,7 +131,7 @@ func (p *cachePort) Put(key [32]byte, obj uploader.Object, dir bool) error {
 	now := p.now()
 	err := p.batch.Put(entrycache.Object{
 		Key: key, Cap: obj.Cap, Kind: kind, Enc: obj.Enc, Probe: obj.Probe,
-		UploadedAt: now, RenewedAt: now,
+		UploadedAt: now, RenewedAt: now, Seen: entrycache.Seen{Tree: obj.Seen.Tree, CtimeNs: obj.Seen.CtimeNs},
 	})
 	if err == nil && p.batch.Pending() >= commitEvery {
 		err = p.Flush()

@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/lafs-backup/lafs-backup/testgrid"
-	"github.com/lafs-backup/lafs-backup/uploader"
 )
 
 // backupJSON runs a backup with --json and returns its summary.
@@ -43,7 +41,7 @@ func TestBackupReusesUnchangedSubtrees(t *testing.T) {
 	mixedTree(t, snap)
 	mustWrite(t, filepath.Join(snap, "a/b/side/s.txt"), bytes.Repeat([]byte("side "), 300))
 	mustWrite(t, filepath.Join(snap, "x/y/z.txt"), bytes.Repeat([]byte("zzz "), 300))
-	time.Sleep(uploader.RacyMargin + 200*time.Millisecond) // as a nightly run finds its tree
+	settleTree()
 
 	opens := watchOpens(t, snap)
 	first := s.backupJSON(t)

@@ -115,6 +115,7 @@ func TestBackupFirstRunThenUnchangedRerunSendsOnlyTheIdentityRequest(t *testing.
 	os.Link(filepath.Join(snap, "etc/app.conf"), filepath.Join(snap, "data/app.conf.hard"))
 	mustWrite(t, filepath.Join(s.dir, "older/kept.txt"), []byte("linked from an older snapshot"))
 	os.Link(filepath.Join(s.dir, "older/kept.txt"), filepath.Join(snap, "data/kept.txt"))
+	settleTree()
 
 	code, out, errOut := s.backup(t)
 	if code != 0 {
@@ -240,10 +241,12 @@ func TestBackupPicksNewestSnapshotAndDedupsAcrossThem(t *testing.T) {
 	proxy := testgrid.NewCountingProxy(t, g.URL())
 	s := newSite(t, proxy.URL(), "")
 	mixedTree(t, filepath.Join(s.snaps, "snap.1"))
+	settleTree()
 	if code, _, errOut := s.backup(t); code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	// A new snapshot, copied with times kept (rsync --link-dest / cp -a).
+	// A new snapshot, copied with times kept (rsync --link-dest / cp -a):
+	// new ctimes, which are not compared across snapshots.
 	if out, err := exec.Command("cp", "-a", filepath.Join(s.snaps, "snap.1"), filepath.Join(s.snaps, "snap.2")).CombinedOutput(); err != nil {
 		t.Fatalf("cp -a: %v %s", err, out)
 	}
@@ -406,6 +409,7 @@ func TestBackupResumesAfterKill9(t *testing.T) {
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 8, 25
 	fillRandomTree(t, snap, dirs, perDir)
+	settleTree() // so that what the killed run uploaded is cached
 	bin := buildBinary(t)
 	cmd, _, _ := startBackupUntil(t, bin, s, proxy, dirs*perDir/2)
 	cmd.Process.Signal(syscall.SIGKILL)
@@ -582,6 +586,7 @@ func TestBackupStopsCleanlyOnSIGINT(t *testing.T) {
 	snap := filepath.Join(s.snaps, "snap.1")
 	const dirs, perDir = 6, 25
 	fillRandomTree(t, snap, dirs, perDir)
+	settleTree() // so that what the stopped run uploaded is cached
 	bin := buildBinary(t)
 	cmd, _, stderr := startBackupUntil(t, bin, s, proxy, dirs*perDir/3)
 	// The debug socket answers with the run's progress (no caps).

@@ -121,6 +121,7 @@ func TestDirectBackup(t *testing.T) {
 	s.setDirect(t, g.GatewayDir())
 	snap := filepath.Join(s.snaps, "snap.1")
 	directTree(t, snap)
+	settleTree()
 	code, out, errOut := s.backup(t)
 	if code != 0 {
 		t.Fatalf("direct backup: exit %d\n%s", code, errOut)
@@ -161,6 +162,7 @@ func TestSwitchingBetweenWebAPIAndDirect(t *testing.T) {
 		s := newSite(t, proxy.URL(), "")
 		snap := filepath.Join(s.snaps, "snap.1")
 		directTree(t, snap)
+		settleTree()
 		s.setDirect(t, first)
 		code, out, errOut := s.backup(t)
 		if code != 0 {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/lafs-backup/lafs-backup/lafsapi"
 	"github.com/lafs-backup/lafs-backup/testgrid"
-	"github.com/lafs-backup/lafs-backup/uploader"
 )
 
 // TestLifecycleWithReusedSubtrees: nightly snapshots (each a cp -a of the
@@ -36,17 +35,16 @@ func TestLifecycleWithReusedSubtrees(t *testing.T) {
 	s := newSite(t, proxy.URL(), "")
 	setConfig(t, s, "operation: {jobs: 2}", "operation: {jobs: 2, trust_days: 1}")
 	snap := func(n int) string { return filepath.Join(s.snaps, fmt.Sprintf("snap.%d", n)) }
-	settle := func() { time.Sleep(uploader.RacyMargin + 200*time.Millisecond) } // as a nightly run finds its tree
 
 	mixedTree(t, snap(1))
 	mustWrite(t, filepath.Join(snap(1), "a/b/side/s.txt"), bytes.Repeat([]byte("side "), 300))
 	mustWrite(t, filepath.Join(snap(1), "x/y/z.txt"), bytes.Repeat([]byte("zzz "), 300))
-	settle()
+	settleTree()
 	first := s.backupJSON(t)
 
 	copyTree(t, snap(1), snap(2))
 	mustWrite(t, filepath.Join(snap(2), "only/2.bin"), randomBytes(5000))
-	settle()
+	settleTree()
 	proxy.Reset()
 	second := s.backupJSON(t)
 	if n := uploads(proxy.Requests()); n != 1 || second.SubtreesReused != 5 { // etc, data, a, x, emptydir
@@ -84,7 +82,7 @@ func TestLifecycleWithReusedSubtrees(t *testing.T) {
 	}
 	copyTree(t, snap(2), snap(3))
 	mustWrite(t, filepath.Join(snap(3), "a/b/c/deep.txt"), bytes.Repeat([]byte("DEEP "), 400))
-	settle()
+	settleTree()
 	proxy.Reset()
 	fourth := s.backupJSON(t)
 	reqs := proxy.Requests()

@@ -112,6 +112,8 @@ func TestBackupSetsAsideRefusedContent(t *testing.T) {
 			mustWrite(t, filepath.Join(snap, rel), content[rel])
 		}
 	}
+	// Settled, so that the next run reuses what this one uploaded.
+	settleTree()
 	releaseA := holdShares(t, g, content["d01/f003.bin"]) // released during the end-of-run wait
 	releaseB := holdShares(t, g, content["d02/f007.bin"]) // still held at the end
 

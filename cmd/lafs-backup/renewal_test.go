@@ -106,6 +106,7 @@ func TestRenewalBookkeeping(t *testing.T) {
 		proxy := testgrid.NewCountingProxy(t, g.URL())
 		s := newSite(t, proxy.URL(), "")
 		mixedTree(t, filepath.Join(s.snaps, "snap.1"))
+		settleTree()
 		s.mustBackup(t)
 		if proxy.Count() == 0 {
 			t.Fatal("the backup sent nothing through the proxy: the count below proves nothing")
@@ -132,6 +133,7 @@ func TestRenewalBookkeeping(t *testing.T) {
 		snap := filepath.Join(s.snaps, "snap.1")
 		mustWrite(t, filepath.Join(snap, "a.bin"), randomBytes(100_000))
 		mustWrite(t, filepath.Join(snap, "tiny"), []byte("lit"))
+		settleTree() // so that the interrupted run records a.bin's row
 		var out, errb bytes.Buffer
 		if code := run(ctx, []string{"-c", s.config, "backup"}, stdio{in: strings.NewReader(""), out: &out, err: &errb}); code == 0 {
 			t.Fatalf("the interrupted run finished:\n%s", errb.String())
