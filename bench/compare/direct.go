@@ -175,28 +175,11 @@ func (b *bench) directLarge(ctx context.Context, f *directFigs) error {
 // `check --leases-only` through the gateway and straight to the servers,
 // alternating, b.runs times each.
 func (b *bench) directRenew(ctx context.Context, f *directFigs) error {
-	t, err := b.generate("drenew", "ours", 0, func(root string, s uint64) (tree, error) {
-		return genSmall(root, b.prof.SmallFiles, s)
-	})
+	s, distinct, err := b.smallGenerations(ctx, "drenew")
 	if err != nil {
 		return err
 	}
-	s, err := b.newOurs("drenew", t)
-	if err != nil {
-		return err
-	}
-	for gen := range generations {
-		if gen > 0 {
-			if _, err := touch(t, 0.01, gen); err != nil {
-				return err
-			}
-		}
-		r, err := b.oursBackup(ctx, s)
-		if err != nil {
-			return err
-		}
-		f.distinct += r.Reqs["PUT /uri"] + r.Reqs["POST /uri?t=mkdir-immutable"]
-	}
+	f.distinct = distinct
 	cfg, err := os.ReadFile(s.config)
 	if err != nil {
 		return err

@@ -35,28 +35,11 @@ func (b *bench) leaseSection(ctx context.Context) error {
 		return nil
 	}
 	f := &b.fig.lease
-	t, err := b.generate("lease", "ours", 0, func(root string, s uint64) (tree, error) {
-		return genSmall(root, b.prof.SmallFiles, s)
-	})
+	s, distinct, err := b.smallGenerations(ctx, "lease")
 	if err != nil {
 		return err
 	}
-	s, err := b.newOurs("lease", t)
-	if err != nil {
-		return err
-	}
-	for gen := range generations {
-		if gen > 0 {
-			if _, err := touch(t, 0.01, gen); err != nil {
-				return err
-			}
-		}
-		r, err := b.oursBackup(ctx, s)
-		if err != nil {
-			return err
-		}
-		f.distinct += r.Reqs["PUT /uri"] + r.Reqs["POST /uri?t=mkdir-immutable"]
-	}
+	f.distinct = distinct
 	b.logf("lease: %d generations made, %d distinct objects uploaded", generations, f.distinct)
 	for rep := 0; rep < b.runs; rep++ {
 		r, err := b.measure(ctx, []string{b.bin, "-c", s.config, "check"})
@@ -75,4 +58,35 @@ func (b *bench) leaseSection(ctx context.Context) error {
 		return fmt.Errorf("the %d backups uploaded nothing", generations)
 	}
 	return nil
+}
+
+// smallGenerations backs up `generations` versions of a fresh small tree
+// (1% of its files rewritten between two) through the web API, for the
+// lease-renewal rows, and returns the site and how many distinct objects
+// the backups uploaded.
+func (b *bench) smallGenerations(ctx context.Context, name string) (*oursSite, int, error) {
+	t, err := b.generate(name, "ours", 0, func(root string, s uint64) (tree, error) {
+		return genSmall(root, b.prof.SmallFiles, s)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	s, err := b.newOurs(name, t)
+	if err != nil {
+		return nil, 0, err
+	}
+	distinct := 0
+	for gen := range generations {
+		if gen > 0 {
+			if _, err := touch(t, 0.01, gen); err != nil {
+				return nil, 0, err
+			}
+		}
+		r, err := b.oursBackup(ctx, s)
+		if err != nil {
+			return nil, 0, err
+		}
+		distinct += r.Reqs["PUT /uri"] + r.Reqs["POST /uri?t=mkdir-immutable"]
+	}
+	return s, distinct, nil
 }
