@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -181,6 +182,27 @@ func TestPutFileOfUnknownSize(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(spool); len(left) > 0 {
 		t.Errorf("spool directory holds %d files after the uploads", len(left))
+	}
+}
+
+// TestSmallContentOfUnknownSizeIsNotSpooled: content of at most one
+// segment is encoded from memory, so a spool directory that cannot be
+// used does not matter to it; longer content still needs one.
+func TestSmallContentOfUnknownSizeIsNotSpooled(t *testing.T) {
+	skipShort(t)
+	f := realGrid(t, testgrid.Shared(t), direct.Options{SpoolDir: filepath.Join(t.TempDir(), "missing")})
+	ctx := context.Background()
+	for _, size := range []int64{4000, 1 << 20} { // one segment is 1 MiB (docs/direct.md)
+		o := &opener{data: randomBytes(size)}
+		got, err := f.d.PutFile(ctx, o.open, -1)
+		if err != nil {
+			t.Fatalf("%d bytes of unknown size: %v", size, err)
+		}
+		f.readBack(t, got, o.data)
+	}
+	o := &opener{data: randomBytes(1<<20 + 1)}
+	if _, err := f.d.PutFile(ctx, o.open, -1); err == nil || !strings.Contains(err.Error(), "spool file") {
+		t.Errorf("1 MiB + 1 of unknown size with no spool directory: err %v, want the spool file's", err)
 	}
 }
 

@@ -14,9 +14,8 @@ import (
 // PutFile uploads an immutable file, as PUT /uri on the node's gateway
 // would, and returns its cap: URI:LIT: for at most 55 bytes (no request),
 // else URI:CHK:. size is the exact number of bytes open's reader yields,
-// or -1 when unknown: the content is then spooled to a 0600 file in
-// Options.SpoolDir, unlinked at once so that nothing is left behind
-// whatever happens, and read from there.
+// or -1 when unknown: content longer than one segment is then spooled to
+// a 0600 file in Options.SpoolDir (putSpooled).
 //
 // open is called once per pass over the content (the convergent key
 // needs one, the encoding another; a file of at most one segment is read
@@ -116,20 +115,38 @@ func readAll(open func() (io.ReadCloser, error), size int64) ([]byte, error) {
 	return data, nil
 }
 
-// putSpooled stores content of unknown size by way of a spool file.
+// putSpooled stores content of unknown size. Content of at most one
+// segment (xz output of a small file, the common case) is kept in memory
+// and encoded from there; only longer content goes by way of a spool file
+// (docs/direct.md, Content of unknown size).
 func (c *Client) putSpooled(ctx context.Context, open func() (io.ReadCloser, error)) (string, error) {
+	rc, err := open()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	var head bytes.Buffer // grows with the content, up to one segment and a byte
+	limit := int64(c.segmentLimit())
+	if _, err := head.ReadFrom(io.LimitReader(rc, limit+1)); err != nil {
+		return "", fmt.Errorf("direct: reading the content: %w", err)
+	}
+	if int64(head.Len()) <= limit {
+		return c.PutFile(ctx, memReader(head.Bytes()), int64(head.Len()))
+	}
+	return c.putThroughFile(ctx, io.MultiReader(&head, rc))
+}
+
+// putThroughFile spools r to a 0600 file in Options.SpoolDir, unlinked at
+// once so that nothing is left behind whatever happens, and stores it
+// from there.
+func (c *Client) putThroughFile(ctx context.Context, r io.Reader) (string, error) {
 	f, err := os.CreateTemp(c.opts.SpoolDir, ".lafs-backup-spool-*")
 	if err != nil {
 		return "", fmt.Errorf("direct: spool file: %w", err)
 	}
 	os.Remove(f.Name()) // the open file lives on, unnamed, until closed
 	defer f.Close()
-	rc, err := open()
-	if err != nil {
-		return "", err
-	}
-	n, err := io.Copy(f, rc)
-	rc.Close()
+	n, err := io.Copy(f, r)
 	if err != nil {
 		return "", fmt.Errorf("direct: spooling the content: %w", err)
 	}

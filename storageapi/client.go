@@ -148,8 +148,12 @@ func newTransport(n NURL, idle time.Duration, conc int) *http.Transport {
 		TLSClientConfig:     pinnedTLS(n),
 		TLSHandshakeTimeout: dialTimeout,
 		MaxIdleConnsPerHost: max(16, conc),
-		IdleConnTimeout:     90 * time.Second,
-		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
+		// A small share's PATCH (headers and body) leaves in one write,
+		// and so one TLS record and one segment: fewer syscalls per
+		// object (docs/storage-protocol.md, Requests).
+		WriteBufferSize: 32 << 10,
+		IdleConnTimeout: 90 * time.Second,
+		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}
 	if idle > 0 {
 		// Close pooled connections before their idle deadline would.
