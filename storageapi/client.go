@@ -2,12 +2,9 @@ package storageapi
 
 import (
 	"cmp"
-	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -66,7 +63,7 @@ type Client struct {
 	opts Options
 	log  *slog.Logger
 	http *http.Client
-	tr   *http.Transport
+	tr   *transport
 	sem  chan struct{}
 }
 
@@ -128,36 +125,3 @@ func (c *Client) NURL() NURL { return c.nurl }
 
 // Close drops idle connections.
 func (c *Client) Close() { c.tr.CloseIdleConnections() }
-
-// newTransport dials n's host with the idle deadline on every connection
-// and the TLS key pin; HTTP/2 stays off (Tahoe's server speaks HTTP/1.1).
-func newTransport(n NURL, idle time.Duration, conc int) *http.Transport {
-	dialTimeout := idle
-	if idle < 0 {
-		dialTimeout = 0
-	}
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := d.DialContext(ctx, network, addr)
-			if err != nil || idle < 0 {
-				return conn, err
-			}
-			return newIdleConn(conn, idle), nil
-		},
-		TLSClientConfig:     pinnedTLS(n),
-		TLSHandshakeTimeout: dialTimeout,
-		MaxIdleConnsPerHost: max(16, conc),
-		// A small share's PATCH (headers and body) leaves in one write,
-		// and so one TLS record and one segment: fewer syscalls per
-		// object (docs/storage-protocol.md, Requests).
-		WriteBufferSize: 32 << 10,
-		IdleConnTimeout: 90 * time.Second,
-		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
-	}
-	if idle > 0 {
-		// Close pooled connections before their idle deadline would.
-		tr.IdleConnTimeout = min(tr.IdleConnTimeout, idle/2)
-	}
-	return tr
-}
