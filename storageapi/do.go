@@ -139,16 +139,23 @@ func (c *Client) newRequest(ctx context.Context, r *request) (*http.Request, err
 	if err != nil {
 		return nil, errors.New("cannot build the request")
 	}
+	// Keys in canonical form, set directly: Header.Set would canonicalise
+	// each one again on every request.
+	h := req.Header
 	for k, vs := range r.header {
-		req.Header[k] = vs
+		h[k] = vs
 	}
-	req.Header.Set("Authorization", c.auth)
-	for _, s := range r.secrets {
-		req.Header.Add("X-Tahoe-Authorization", s.kind+" "+base64.StdEncoding.EncodeToString(s.secret.b))
+	h["Authorization"] = []string{c.auth}
+	if len(r.secrets) > 0 {
+		vs := make([]string, len(r.secrets))
+		for i, s := range r.secrets {
+			vs[i] = s.kind + " " + base64.StdEncoding.EncodeToString(s.secret.b)
+		}
+		h["X-Tahoe-Authorization"] = vs
 	}
-	req.Header.Set("Accept", cborType)
+	h["Accept"] = []string{cborType}
 	if r.ctype != "" {
-		req.Header.Set("Content-Type", r.ctype)
+		h["Content-Type"] = []string{r.ctype}
 	}
 	return req, nil
 }
