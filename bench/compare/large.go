@@ -17,14 +17,25 @@ type largeFigs struct {
 	oursCores          sample // CPU s of the client per wall s: the cores it kept busy
 	// The -before binary on trees of the same kind, in the same rounds.
 	before, beforeRSS, beforeCores sample
+	// Both binaries against the null gateway: the client alone, with no
+	// grid process on the machine's cores.
+	oursNull, beforeNull, oursNullCores, beforeNullCores sample
+	// This tool with direct (xz on): the gateway's encoding off the cores.
+	oursDirect, oursDirectRSS, oursDirectCores sample
 }
 
 func (b *bench) largeSection(ctx context.Context) error {
 	f := &b.fig.large
 	gen := func(root string, s uint64) (tree, error) { return genLarge(root, b.prof.LargeSize, s) }
-	tools := []string{"ours", "ours-raw", "tahoe", "curl"}
+	tools := []string{"ours", "ours-raw", "ours-direct", "tahoe", "curl"}
 	if b.before != "" {
-		tools = append([]string{"before"}, tools...)
+		tools = append([]string{"before", "before-null", "ours-null"}, tools...)
+		g, err := startNullGateway()
+		if err != nil {
+			return err
+		}
+		defer g.close()
+		b.largeNull = g.url
 	}
 	on := map[string]bool{}
 	for _, t := range tools {
@@ -53,6 +64,13 @@ func (b *bench) largeSection(ctx context.Context) error {
 			case "before":
 				f.before, f.beforeRSS = append(f.before, mbs), append(f.beforeRSS, res.RSSMB())
 				f.beforeCores = append(f.beforeCores, cores(res))
+			case "before-null":
+				f.beforeNull, f.beforeNullCores = append(f.beforeNull, mbs), append(f.beforeNullCores, cores(res))
+			case "ours-null":
+				f.oursNull, f.oursNullCores = append(f.oursNull, mbs), append(f.oursNullCores, cores(res))
+			case "ours-direct":
+				f.oursDirect, f.oursDirectRSS = append(f.oursDirect, mbs), append(f.oursDirectRSS, res.RSSMB())
+				f.oursDirectCores = append(f.oursDirectCores, cores(res))
 			case "ours-raw":
 				f.oursRaw = append(f.oursRaw, mbs)
 			case "tahoe":
@@ -81,6 +99,24 @@ func (b *bench) largeRun(ctx context.Context, tool string, rep int, t tree) (res
 		return b.oursBackup(ctx, s)
 	case "before":
 		s, err := b.newBeforeAt(name+"-before", t, b.proxy.url, "")
+		if err != nil {
+			return result{}, err
+		}
+		return b.oursBackup(ctx, s)
+	case "before-null":
+		s, err := b.newBeforeAt(name+"-before-null", t, b.largeNull, "")
+		if err != nil {
+			return result{}, err
+		}
+		return b.oursBackup(ctx, s)
+	case "ours-null":
+		s, err := b.newOursAt(name+"-null", t, b.largeNull, "")
+		if err != nil {
+			return result{}, err
+		}
+		return b.oursBackup(ctx, s)
+	case "ours-direct":
+		s, err := b.newOursAt(name+"-direct", t, b.proxy.url, b.directYAML())
 		if err != nil {
 			return result{}, err
 		}

@@ -55,6 +55,7 @@ type bench struct {
 	loads       map[string]string // load average when each section started
 
 	gatewayDir  string // the gateway's node directory, for the direct section
+	largeNull   string // the null gateway of the large section (with -before)
 	treesDirect bool   // -trees-direct: the small and mixed sections' lafs-backup uploads with direct
 }
 

@@ -203,6 +203,25 @@ func (b *bench) largeRows() []row {
 			ours: l.ours.format(1), ref: "before (" + b.beforeName() + "): " + l.before.format(1),
 			target: "≥ 1.6× before", verdict: verdict(q >= 1.6, "%.2f× before", q)})
 	}
+	if len(l.oursNull) > 0 {
+		q := ratio(l.oursNull.median(), l.beforeNull.median())
+		rows = append(rows, row{measure: "large files against the null gateway (the client alone, no grid on the cores), MB/s",
+			ours:   l.oursNull.format(1) + "; cores busy " + l.oursNullCores.format(2),
+			ref:    "before (" + b.beforeName() + "): " + l.beforeNull.format(1) + "; cores busy " + l.beforeNullCores.format(2),
+			target: "≥ 1.6× before", verdict: verdict(q >= 1.6, "%.2f× before", q)})
+	}
+	if len(l.oursDirect) > 0 {
+		ref := "lafs-backup through the web API: " + l.ours.format(1)
+		v := fmt.Sprintf("%.2f× the web API", ratio(l.oursDirect.median(), l.ours.median()))
+		if len(l.before) > 0 {
+			q := ratio(l.oursDirect.median(), l.before.median())
+			ref += "; before (" + b.beforeName() + "): " + l.before.format(1)
+			v = verdict(q >= 1.6, "%.2f× before, %s", q, v)
+		}
+		rows = append(rows, row{measure: "large files with `direct` (xz on: the gateway's encoding off the cores), MB/s",
+			ours: l.oursDirect.format(1) + "; cores busy " + l.oursDirectCores.format(2), ref: ref, verdict: v},
+			rssRow("large files with `direct`, xz on: peak RSS, MB", l.oursDirectRSS, nil))
+	}
 	rows = append(rows,
 		row{measure: "large files: cores the client kept busy (CPU s / wall s)", ours: l.oursCores.format(2),
 			ref: strings.TrimPrefix(b.beforeRef(l.beforeCores, 2), "; ")},
