@@ -55,6 +55,9 @@ type backupSummary struct {
 	FilesUploaded int64  `json:"files_uploaded"`
 	FilesReused   int64  `json:"files_reused"`
 	FilesLIT      int64  `json:"files_lit"`
+	// FilesTooNew: uploaded but not cached, changed within
+	// uploader.RacyMargin of being read; the next run reads them again.
+	FilesTooNew int64 `json:"files_too_new"`
 	// DirsCreated and DirsReused count the source's directories, as the
 	// queue line and restore do: the root wrapper is not one of them.
 	DirsCreated int64 `json:"dirs_created"`
@@ -83,6 +86,7 @@ func (b *lockedBackup) summary(rootCap string, st uploader.Stats, resultErrs []s
 	s := backupSummary{
 		Cap: rootCap, Name: backupName(b.source), Source: b.source, Generation: b.cur.Generation, Resumed: b.resumed,
 		Entries: st.Entries, FilesUploaded: st.FilesUploaded, FilesReused: st.FilesReused, FilesLIT: st.FilesLIT,
+		FilesTooNew: st.FilesTooNew,
 		DirsCreated: st.DirsCreated - b2i(st.WrapperCreated), DirsReused: st.DirsReused - b2i(st.WrapperReused),
 		SubtreesReused: st.SubtreesReused, Renewed: st.Renewed,
 		BytesRead: st.BytesRead, BytesSent: st.BytesSent,
@@ -127,6 +131,10 @@ func printSummary(e *env, s backupSummary) {
 		fmt.Fprintf(w, ", xz ratio %.2f", s.XZRatio)
 	}
 	fmt.Fprintln(w)
+	if s.FilesTooNew > 0 {
+		fmt.Fprintf(w, "  not cached: %s changed within %v of being read; the next run reads %s again\n",
+			plural(s.FilesTooNew, "file"), uploader.RacyMargin, map[bool]string{true: "it", false: "them"}[s.FilesTooNew == 1])
+	}
 	if n := s.WalkErrors + s.Skipped + s.Failed + s.Changed + s.Refused; n > 0 {
 		fmt.Fprintf(w, "  problems: %d unreadable while walking, %d vanished, %d failed, %d kept changing, %d refused by the storage servers\n",
 			s.WalkErrors, s.Skipped, s.Failed, s.Changed, s.Refused)
