@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,8 +152,23 @@ func checkGolden(t *testing.T, c goldenCase, enc *Encoded) {
 }
 
 // TestStreamingMatchesEncode feeds the Encoder through a reader that
-// returns short reads and checks the writes land where Encode put them.
+// returns short reads and checks the writes land where Encode put them,
+// with EncodeSegment and with EncodeSegmentInto reusing two buffers
+// filled with garbage (the padding of a short last segment must be
+// zeroed, not left over); and on one core, where segments of 256 KiB and
+// more are hashed and erasure-coded sequentially rather than in parallel.
 func TestStreamingMatchesEncode(t *testing.T) {
+	for _, procs := range []int{1, max(2, runtime.GOMAXPROCS(0))} {
+		for _, reuse := range []bool{false, true} {
+			t.Run(fmt.Sprintf("procs=%d/reuse=%v", procs, reuse), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				testStreaming(t, reuse)
+			})
+		}
+	}
+}
+
+func testStreaming(t *testing.T, reuse bool) {
 	g := loadGolden(t)
 	secret := unhexT(t, g.Secret)
 	for _, c := range g.Cases {
@@ -164,7 +180,7 @@ func TestStreamingMatchesEncode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		shares, capURI := streamShares(t, key, c.params(), data)
+		shares, capURI := streamShares(t, key, c.params(), data, reuse)
 		if capURI != c.Cap {
 			t.Errorf("%s: streamed cap %s, want %s", c.name(), capURI, c.Cap)
 		}
@@ -178,7 +194,7 @@ func TestStreamingMatchesEncode(t *testing.T) {
 
 // streamShares runs an Encoder and applies each Write at its offset,
 // checking that every share's writes are contiguous.
-func streamShares(t *testing.T, key [16]byte, p Params, data []byte) ([][]byte, string) {
+func streamShares(t *testing.T, key [16]byte, p Params, data []byte, reuse bool) ([][]byte, string) {
 	t.Helper()
 	e, err := NewEncoder(key, p, int64(len(data)))
 	if err != nil {
@@ -198,8 +214,21 @@ func streamShares(t *testing.T, key [16]byte, p Params, data []byte) ([][]byte, 
 	}
 	apply(e.Header())
 	r := iotest.HalfReader(bytes.NewReader(data))
-	for range e.Segments() {
-		w, err := e.EncodeSegment(r)
+	var bufs [2][][]byte // for reuse: each filled with 0xa5 first
+	for i := range bufs {
+		bufs[i] = make([][]byte, p.Total)
+		for j := range bufs[i] {
+			bufs[i][j] = bytes.Repeat([]byte{0xa5}, e.BlockSize())
+		}
+	}
+	for s := range e.Segments() {
+		var w Write
+		var err error
+		if reuse {
+			w, err = e.EncodeSegmentInto(r, bufs[s%2])
+		} else {
+			w, err = e.EncodeSegment(r)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
