@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,41 @@ func TestVersionOfARealServer(t *testing.T) {
 	}
 	if v.MaxImmutableShareSize < 1<<32 || v.AvailableSpace == 0 {
 		t.Errorf("limits %+v", v)
+	}
+}
+
+// TestShareWriterSend mixes Write (buffered) and Send (the caller's
+// buffer, sent at once in chunks): the bytes land in order and the share
+// is complete.
+func TestShareWriterSend(t *testing.T) {
+	s := gridServers(t, storageapi.Options{ChunkSize: 1000})[0]
+	ctx := t.Context()
+	si, lease, up := randomSI(t), randomLease(t), randomSecret(t)
+	data := randomBytes(3100)
+	if _, err := s.c.Allocate(ctx, si, []int{0}, int64(len(data)), lease, up); err != nil {
+		t.Fatal(err)
+	}
+	w := s.c.NewShareWriter(ctx, si, 0, up)
+	if _, err := w.Write(data[:10]); err != nil {
+		t.Fatal(err)
+	}
+	buf := slices.Clone(data[10:2500])
+	if err := w.Send(buf); err != nil {
+		t.Fatal(err)
+	}
+	clear(buf) // Send is done with it
+	if w.Written() != 2500 {
+		t.Errorf("written after Send: %d, want 2500", w.Written())
+	}
+	if _, err := w.Write(data[2500:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.c.ReadShare(ctx, si, 0, 0, 1<<20)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes (%v), want the %d written", len(got), err, len(data))
 	}
 }
 

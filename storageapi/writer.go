@@ -68,6 +68,34 @@ func (w *ShareWriter) send(chunk []byte) error {
 	return nil
 }
 
+// Send writes p now, after anything Write has buffered, in requests of at
+// most the chunk size and without copying it: for a caller that
+// assembles whole chunks in buffers of its own and reuses them once Send
+// returns (docs/direct.md, Writing and memory).
+func (w *ShareWriter) Send(p []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf) > 0 {
+		if err := w.send(w.buf); err != nil {
+			return err
+		}
+		w.buf = w.buf[:0]
+	}
+	for len(p) > 0 {
+		k := min(len(p), w.c.opts.ChunkSize)
+		if err := w.send(p[:k]); err != nil {
+			return err
+		}
+		p = p[k:]
+	}
+	return nil
+}
+
+// ChunkSize is the most share bytes one write request carries
+// (Options.ChunkSize).
+func (c *Client) ChunkSize() int { return c.opts.ChunkSize }
+
 // Written is the number of bytes the server has accepted.
 func (w *ShareWriter) Written() int64 { return w.off }
 
