@@ -60,6 +60,10 @@ type Client struct {
 
 	readyMu sync.Mutex
 	ready   bool
+
+	// Streamed uploads (large.go): one at a time, and their buffers.
+	streaming chan struct{}
+	bufs      buffers
 }
 
 // New makes a client for the servers node knows. It sends nothing yet:
@@ -77,6 +81,7 @@ func New(node *tahoenode.Node, opts Options) (*Client, error) {
 		params: chk.Params{Needed: node.Needed, Total: node.Total, MaxSegmentSize: node.MaxSegmentSize},
 		byID:   map[string]*server{},
 	}
+	c.streaming = make(chan struct{}, 1)
 	for i, s := range node.Servers {
 		srv, err := newServer(s, i, c)
 		if err != nil {

@@ -57,6 +57,13 @@ func (c *Client) key(open func() (io.ReadCloser, error), size int64) ([tahoehash
 // failed during it (so that another attempt may do better).
 func (c *Client) stream(ctx context.Context, key [tahoehash.KeySize]byte, open func() (io.ReadCloser, error),
 	size int64) (chk.Cap, bool, error) {
+	// One large file streams at a time (docs/direct.md, Writing and memory).
+	select {
+	case c.streaming <- struct{}{}:
+		defer func() { <-c.streaming }()
+	case <-ctx.Done():
+		return chk.Cap{}, false, ctx.Err()
+	}
 	e, err := chk.NewEncoder(key, c.params, size)
 	if err != nil {
 		return chk.Cap{}, false, fmt.Errorf("direct: %w", err)
@@ -91,8 +98,11 @@ func (c *Client) stream(ctx context.Context, key [tahoehash.KeySize]byte, open f
 }
 
 // send encodes the content and streams every share of ours to its server:
-// one goroutine per share fed one segment's block at a time, so memory
-// stays at about two segments' blocks plus a chunk per share.
+// one goroutine per share, fed each segment's block. The blocks live in a
+// few segment buffers that go round (a new segment waits for a free one),
+// and each goroutine copies its blocks into one chunk buffer of its own,
+// so that memory per upload is fixed, about two chunks per share, and no
+// garbage is made per segment (docs/direct.md, Writing and memory).
 func (c *Client) send(ctx context.Context, p *placement, e *chk.Encoder, open func() (io.ReadCloser, error)) (chk.Cap, error) {
 	rc, err := open()
 	if err != nil {
@@ -101,8 +111,15 @@ func (c *Client) send(ctx context.Context, p *placement, e *chk.Encoder, open fu
 	defer rc.Close()
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	streams := c.startStreams(sctx, p)
-	capv, err := c.encodeInto(bufio.NewReaderSize(rc, 64<<10), p, e, streams)
+	ours := p.ours.sorted()
+	chunk := 1 << 20
+	if len(ours) > 0 {
+		chunk = ours[0].s.c.ChunkSize()
+	}
+	ring := c.bufs.ring(c.params.Total, e.BlockSize(), chunk)
+	defer c.bufs.putRing(ring)
+	streams := c.startStreams(sctx, p, ours, chunk, len(ring.free))
+	capv, err := c.encodeInto(sctx, bufio.NewReaderSize(rc, 64<<10), p, e, streams, ring)
 	if err != nil {
 		cancel() // the shares stay incomplete; the caller aborts them
 	}
@@ -128,29 +145,61 @@ func (c *Client) send(ctx context.Context, p *placement, e *chk.Encoder, open fu
 // shareStream is one share being sent.
 type shareStream struct {
 	sp     spot
-	ch     chan []byte
+	ch     chan piece
 	done   chan error
 	failed atomic.Bool
 }
 
-func (c *Client) startStreams(ctx context.Context, p *placement) []*shareStream {
+// piece is the next bytes of a share: the header, a block of seg, or the
+// trailer (seg nil).
+type piece struct {
+	b   []byte
+	seg *segment
+}
+
+// startStreams starts one goroutine per share of ours. Each assembles
+// chunks of the server's chunk size in a buffer of its own and sends each
+// as soon as it is full; a block is let go (its segment buffer freed once
+// every share has it) as soon as it is copied, before the chunk it
+// completes is sent, so that the encoder can fill that buffer meanwhile.
+func (c *Client) startStreams(ctx context.Context, p *placement, ours []spot, chunk, depth int) []*shareStream {
 	var out []*shareStream
-	for _, sp := range p.ours.sorted() {
-		st := &shareStream{sp: sp, ch: make(chan []byte, 1), done: make(chan error, 1)}
+	for _, sp := range ours {
+		// room for every segment buffer's block, the header and the trailer
+		st := &shareStream{sp: sp, ch: make(chan piece, depth+2), done: make(chan error, 1)}
 		w := sp.s.c.NewShareWriter(ctx, p.si, sp.sh, c.node.UploadSecret(p.si, sp.s.info))
 		go func() {
+			buf := c.bufs.chunk(chunk)
 			var err error
-			for b := range st.ch { // drained to the end even after an error
-				if err == nil {
-					if _, err = w.Write(b); err != nil {
-						st.failed.Store(true)
-						sp.s.failed(err)
+			send := func() {
+				if err = w.Send(buf); err != nil {
+					st.failed.Store(true)
+					sp.s.failed(err)
+				}
+				buf = buf[:0]
+			}
+			for pc := range st.ch { // drained to the end even after an error
+				b := pc.b
+				for err == nil && len(b) > 0 {
+					k := copy(buf[len(buf):cap(buf)], b)
+					buf, b = buf[:len(buf)+k], b[k:]
+					if len(buf) == cap(buf) {
+						if len(b) == 0 {
+							pc.seg.release()
+							pc.seg = nil
+						}
+						send()
 					}
 				}
+				pc.seg.release()
+			}
+			if err == nil && len(buf) > 0 {
+				send()
 			}
 			if err == nil {
 				err = w.Close()
 			}
+			c.bufs.putChunk(buf)
 			st.done <- err
 		}()
 		out = append(out, st)
@@ -161,21 +210,34 @@ func (c *Client) startStreams(ctx context.Context, p *placement) []*shareStream 
 // encodeInto runs the encoder over r, handing each share its pieces in
 // order: header, blocks, trailer. It gives up early once the shares still
 // being written can no longer reach shares.happy.
-func (c *Client) encodeInto(r io.Reader, p *placement, e *chk.Encoder, streams []*shareStream) (chk.Cap, error) {
+func (c *Client) encodeInto(ctx context.Context, r io.Reader, p *placement, e *chk.Encoder,
+	streams []*shareStream, ring *ring) (chk.Cap, error) {
 	h := e.Header()
 	for _, st := range streams {
-		st.ch <- h.Data[st.sp.sh]
+		st.ch <- piece{b: h.Data[st.sp.sh]}
 	}
 	for range e.Segments() {
-		w, err := e.EncodeSegment(r)
+		var seg *segment
+		select {
+		case seg = <-ring.free:
+		case <-ctx.Done():
+			return chk.Cap{}, ctx.Err()
+		}
+		w, err := e.EncodeSegmentInto(r, seg.blocks)
 		if err != nil {
+			ring.free <- seg
 			return chk.Cap{}, fmt.Errorf("direct: %w", err)
 		}
 		if err := p.stillEnough(streams); err != nil {
+			ring.free <- seg
 			return chk.Cap{}, err
 		}
+		seg.refs.Store(int32(len(streams)))
+		if len(streams) == 0 {
+			ring.free <- seg
+		}
 		for _, st := range streams {
-			st.ch <- w.Data[st.sp.sh]
+			st.ch <- piece{b: w.Data[st.sp.sh], seg: seg}
 		}
 	}
 	capv, err := e.Finish()
@@ -183,7 +245,7 @@ func (c *Client) encodeInto(r io.Reader, p *placement, e *chk.Encoder, streams [
 		return chk.Cap{}, fmt.Errorf("direct: %w", err)
 	}
 	for _, st := range streams {
-		st.ch <- e.Trailer(st.sp.sh)
+		st.ch <- piece{b: e.Trailer(st.sp.sh)}
 	}
 	return capv, nil
 }
