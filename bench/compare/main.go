@@ -128,6 +128,9 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results, labe
 			return err
 		}
 	}
+	if err := preflight(sections); err != nil {
+		return err
+	}
 	b.loads = map[string]string{}
 	if b.tahoe, err = testgrid.FindTahoe(); err != nil {
 		return err
@@ -181,20 +184,37 @@ func (b *bench) run(ctx context.Context, sections map[string]bool, results, labe
 		b.loads[s.name] = loadAvg()
 		b.logf("%s: load average %s", s.name, b.loads[s.name])
 		if err := s.f(ctx); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+			err = fmt.Errorf("%s: %w", s.name, err)
+			if len(b.fig.ran) > 0 {
+				// What was measured before the failure is kept, under a
+				// label of its own: hours of figures are not thrown away.
+				b.label = label + " (stopped in " + s.name + ")"
+				b.logf("%v; reporting the sections done: %s", err, strings.Join(b.fig.ran, ", "))
+				if werr := b.writeReport(machine, results, b.label); werr != nil {
+					b.logf("report: %v", werr)
+				}
+			}
+			return err
 		}
 		b.fig.ran = append(b.fig.ran, s.name)
 	}
+	return b.writeReport(machine, results, label)
+}
+
+// writeReport prints the table of the sections run and writes it into
+// results (unless empty) between the markers of label.
+func (b *bench) writeReport(machine machine, results, label string) error {
 	machine.End = time.Now()
 	machine.LoadEnd = loadAvg()
 	md := b.report(machine)
 	fmt.Println(md)
-	if results != "" {
-		if err := writeResults(results, label, md); err != nil {
-			return err
-		}
-		b.logf("wrote %s", results)
+	if results == "" {
+		return nil
 	}
+	if err := writeResults(results, label, md); err != nil {
+		return err
+	}
+	b.logf("wrote %s", results)
 	return nil
 }
 
