@@ -1,8 +1,11 @@
 package direct
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lafs-backup/lafs-backup/internal/offheap"
 )
 
 // buffers keeps the big buffers of a streamed upload (segment blocks and
@@ -11,12 +14,21 @@ import (
 // one set serves them all: a backup of many large files makes no garbage
 // of their size, which the GC would otherwise let pile up to the size of
 // the live heap before collecting it (docs/direct.md, Writing and
-// memory). The set stays allocated after the first large file, until the
-// client is dropped.
+// memory). The set stays allocated after the first large file.
+//
+// The set of the first geometry (shares, block and chunk sizes: one per
+// client in practice) is mapped outside the Go heap, where it does not
+// raise the collector's target by its size, and is never unmapped: the
+// HTTP transport may still read a request body after the request
+// returned, so no chunk's memory may ever fault. Another geometry's
+// buffers are on the heap, left to the collector when they no longer fit.
 type buffers struct {
-	mu     sync.Mutex
-	segs   []*segment
-	chunks [][]byte
+	mu       sync.Mutex
+	segs     []*segment
+	chunks   [][]byte
+	segSize  int // the block size of the mapped segments; 0 before any
+	segN     int
+	chunkLen int // the mapped chunks' size; 0 before any
 }
 
 // maxKept bounds each free list; one upload uses at most a few segments
@@ -53,19 +65,9 @@ func (b *buffers) ring(n, bs, chunk int) *ring {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for range depth {
-		var s *segment
-		for s == nil && len(b.segs) > 0 {
-			s, b.segs = b.segs[len(b.segs)-1], b.segs[:len(b.segs)-1]
-			if len(s.blocks) != n || cap(s.blocks[0]) < bs {
-				s = nil // another geometry: let it go
-			}
-		}
+		s := b.takeSegment(n, bs)
 		if s == nil {
-			s = &segment{blocks: make([][]byte, n)}
-			mem := make([]byte, n*bs)
-			for i := range s.blocks {
-				s.blocks[i] = mem[i*bs : (i+1)*bs : (i+1)*bs]
-			}
+			s = b.newSegment(n, bs)
 		}
 		s.home = r.free
 		r.free <- s
@@ -73,8 +75,41 @@ func (b *buffers) ring(n, bs, chunk int) *ring {
 	return r
 }
 
+// takeSegment takes a kept segment of this geometry, if there is one.
+// Called with b.mu held.
+func (b *buffers) takeSegment(n, bs int) *segment {
+	for i, s := range slices.Backward(b.segs) {
+		if len(s.blocks) == n && cap(s.blocks[0]) == bs {
+			b.segs = slices.Delete(b.segs, i, i+1)
+			return s
+		}
+	}
+	return nil
+}
+
+// newSegment allocates a segment's blocks: mapped for the first
+// geometry, on the heap for another. Called with b.mu held.
+func (b *buffers) newSegment(n, bs int) *segment {
+	if b.segSize == 0 {
+		b.segSize, b.segN = bs, n
+	}
+	s := &segment{blocks: make([][]byte, n)}
+	var mem []byte
+	if bs == b.segSize && n == b.segN {
+		mem = offheap.New(n * bs).Bytes()
+	} else {
+		mem = make([]byte, n*bs)
+	}
+	for i := range s.blocks {
+		s.blocks[i] = mem[i*bs : (i+1)*bs : (i+1)*bs]
+	}
+	return s
+}
+
 // putRing keeps the ring's segments once the upload is over and every
-// share's goroutine has ended; any not back in free are left to the GC.
+// share's goroutine has ended. All are back in free by then: each
+// goroutine releases every piece it is given, and the encoder puts back
+// the segment it holds when it stops early.
 func (b *buffers) putRing(r *ring) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -82,7 +117,7 @@ func (b *buffers) putRing(r *ring) {
 		select {
 		case s := <-r.free:
 			s.home = nil
-			if len(b.segs) < maxKept {
+			if len(b.segs) < maxKept || b.mappedSegment(s) {
 				b.segs = append(b.segs, s)
 			}
 		default:
@@ -95,12 +130,17 @@ func (b *buffers) putRing(r *ring) {
 func (b *buffers) chunk(size int) []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for len(b.chunks) > 0 {
-		c := b.chunks[len(b.chunks)-1]
-		b.chunks = b.chunks[:len(b.chunks)-1]
+	for i, c := range slices.Backward(b.chunks) {
 		if cap(c) == size {
+			b.chunks = slices.Delete(b.chunks, i, i+1)
 			return c[:0]
 		}
+	}
+	if b.chunkLen == 0 {
+		b.chunkLen = size
+	}
+	if size == b.chunkLen {
+		return offheap.New(size).Bytes()[:0]
 	}
 	return make([]byte, 0, size)
 }
@@ -108,7 +148,13 @@ func (b *buffers) chunk(size int) []byte {
 func (b *buffers) putChunk(c []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.chunks) < maxKept {
+	if len(b.chunks) < maxKept || cap(c) == b.chunkLen {
 		b.chunks = append(b.chunks, c[:0])
 	}
+}
+
+// mappedSegment reports whether s is of the mapped geometry (which is
+// never let go). Called with b.mu held.
+func (b *buffers) mappedSegment(s *segment) bool {
+	return len(s.blocks) == b.segN && cap(s.blocks[0]) == b.segSize
 }

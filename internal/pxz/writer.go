@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/ulikunitz/xz/lzma"
+
+	"github.com/lafs-backup/lafs-backup/internal/offheap"
 )
 
 // Defaults used when the corresponding Options field is zero.
@@ -64,19 +66,19 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Memory estimates the live bytes a Writer with these options holds at
-// most: Jobs encoders, Jobs+1 input buffers and Jobs compressed blocks.
-// Each block allocates a new encoder and the encoder makes about 2 bytes
-// of garbage per input byte, so with GOGC=100 the heap a Writer needs is
-// about twice this (measured: 14 MB estimated, 27 MB peak heap with the
-// defaults and 2 jobs).
+// Memory estimates the bytes a Writer with these options holds at most:
+// Jobs encoders on the heap, and Jobs+1 blocks of input and output room
+// mapped outside it (internal/offheap). Each block allocates a new
+// encoder, about 2 bytes of garbage per input byte, so with GOGC=100 the
+// heap a Writer needs is about twice its encoders; the blocks, live all
+// along, cost their size only (docs/memory.md).
 func (o Options) Memory() int64 {
 	o, err := o.withDefaults()
 	if err != nil {
 		return 0
 	}
-	block := int64(o.BlockSize)
-	return int64(o.Jobs)*(encoderMemory(o.DictCap)+2*block) + block
+	block := int64(o.BlockSize + outRoom(o.BlockSize))
+	return int64(o.Jobs)*encoderMemory(o.DictCap) + int64(o.Jobs+1)*block
 }
 
 // encoderMemory is what one ulikunitz/xz LZMA2 encoder allocates for a
@@ -101,11 +103,12 @@ type Writer struct {
 	o    Options
 	prop byte
 
-	cur   *block      // being filled; nil between blocks
-	made  int         // blocks allocated, at most Jobs+1
-	free  chan *block // blocks to fill again
-	work  chan *block // to the workers
-	order chan *block // to the output goroutine, in input order
+	cur   *block       // being filled; nil between blocks
+	made  int          // blocks allocated, at most Jobs+1
+	mem   *offheap.Buf // every block's input and output, until Close
+	free  chan *block  // blocks to fill again
+	work  chan *block  // to the workers
+	order chan *block  // to the output goroutine, in input order
 	done  chan struct{}
 	jobs  sync.WaitGroup
 
@@ -133,6 +136,7 @@ func NewWriter(w io.Writer, o Options) (*Writer, error) {
 	}
 	zw := &Writer{
 		w: w, o: o, prop: dictProp(o.DictCap),
+		mem:   offheap.New((o.Jobs + 1) * (o.BlockSize + outRoom(o.BlockSize))),
 		free:  make(chan *block, o.Jobs+1),
 		work:  make(chan *block, o.Jobs+1),
 		order: make(chan *block, o.Jobs+1),
@@ -196,12 +200,29 @@ func (zw *Writer) block() (*block, error) {
 		return zw.cur, nil
 	}
 	if zw.made <= zw.o.Jobs {
+		zw.cur = zw.newBlock(zw.made)
 		zw.made++
-		zw.cur = &block{in: make([]byte, 0, zw.o.BlockSize), ready: make(chan struct{}, 1)}
 	} else {
 		zw.cur = <-zw.free
 	}
 	return zw.cur, nil
+}
+
+// outRoom is the room for a block's compressed output: LZMA2 stores
+// incompressible data in chunks of at most 64 KiB with a 3-byte header,
+// so the block size and a little more. Larger output still works: its
+// buffer then grows on the heap.
+func outRoom(blockSize int) int { return blockSize + blockSize>>6 + 4096 }
+
+// newBlock is block i, its input and output in zw.mem: buffers that live
+// as long as the Writer, outside the heap the collector sizes itself to
+// (docs/memory.md).
+func (zw *Writer) newBlock(i int) *block {
+	size := zw.o.BlockSize + outRoom(zw.o.BlockSize)
+	mem := zw.mem.Bytes()[i*size : (i+1)*size : (i+1)*size]
+	b := &block{in: mem[:0:zw.o.BlockSize], ready: make(chan struct{}, 1)}
+	b.out = *bytes.NewBuffer(mem[zw.o.BlockSize:zw.o.BlockSize])
+	return b
 }
 
 func (zw *Writer) submitIfFull() {
@@ -322,6 +343,10 @@ func (zw *Writer) Close() error {
 	zw.mu.Lock()
 	defer zw.mu.Unlock()
 	zw.closed = true
+	// The goroutines are done and every later call fails with ErrClosed
+	// before it touches a block, so their memory can go.
+	zw.cur = nil
+	zw.mem.Free()
 	if zw.err != nil {
 		return zw.err
 	}
