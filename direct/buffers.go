@@ -79,7 +79,7 @@ func (b *buffers) ring(n, bs, chunk int) *ring {
 // Called with b.mu held.
 func (b *buffers) takeSegment(n, bs int) *segment {
 	for i, s := range slices.Backward(b.segs) {
-		if len(s.blocks) == n && cap(s.blocks[0]) == bs {
+		if s.is(n, bs) {
 			b.segs = slices.Delete(b.segs, i, i+1)
 			return s
 		}
@@ -95,7 +95,7 @@ func (b *buffers) newSegment(n, bs int) *segment {
 	}
 	s := &segment{blocks: make([][]byte, n)}
 	var mem []byte
-	if bs == b.segSize && n == b.segN {
+	if n == b.segN && bs == b.segSize {
 		mem = offheap.New(n * bs).Bytes()
 	} else {
 		mem = make([]byte, n*bs)
@@ -117,7 +117,7 @@ func (b *buffers) putRing(r *ring) {
 		select {
 		case s := <-r.free:
 			s.home = nil
-			if len(b.segs) < maxKept || b.mappedSegment(s) {
+			if len(b.segs) < maxKept || s.is(b.segN, b.segSize) { // a mapped one is never let go
 				b.segs = append(b.segs, s)
 			}
 		default:
@@ -153,8 +153,5 @@ func (b *buffers) putChunk(c []byte) {
 	}
 }
 
-// mappedSegment reports whether s is of the mapped geometry (which is
-// never let go). Called with b.mu held.
-func (b *buffers) mappedSegment(s *segment) bool {
-	return len(s.blocks) == b.segN && cap(s.blocks[0]) == b.segSize
-}
+// is reports whether s has n blocks of bs bytes.
+func (s *segment) is(n, bs int) bool { return len(s.blocks) == n && cap(s.blocks[0]) == bs }

@@ -39,9 +39,9 @@ func TestFreeTwiceAndEmpty(t *testing.T) {
 	if b.Bytes() != nil || b.Mapped() {
 		t.Error("freed buffer still holds memory")
 	}
-	if e := New(0); len(e.Bytes()) != 0 {
+	e := New(0)
+	if len(e.Bytes()) != 0 {
 		t.Error("New(0) is not empty")
 	}
-	e := New(0)
 	e.Free()
 }

@@ -77,8 +77,7 @@ func (o Options) Memory() int64 {
 	if err != nil {
 		return 0
 	}
-	block := int64(o.BlockSize + outRoom(o.BlockSize))
-	return int64(o.Jobs)*encoderMemory(o.DictCap) + int64(o.Jobs+1)*block
+	return int64(o.Jobs)*encoderMemory(o.DictCap) + int64(o.Jobs+1)*int64(o.blockMem())
 }
 
 // encoderMemory is what one ulikunitz/xz LZMA2 encoder allocates for a
@@ -136,7 +135,7 @@ func NewWriter(w io.Writer, o Options) (*Writer, error) {
 	}
 	zw := &Writer{
 		w: w, o: o, prop: dictProp(o.DictCap),
-		mem:   offheap.New((o.Jobs + 1) * (o.BlockSize + outRoom(o.BlockSize))),
+		mem:   offheap.New((o.Jobs + 1) * o.blockMem()),
 		free:  make(chan *block, o.Jobs+1),
 		work:  make(chan *block, o.Jobs+1),
 		order: make(chan *block, o.Jobs+1),
@@ -214,11 +213,14 @@ func (zw *Writer) block() (*block, error) {
 // buffer then grows on the heap.
 func outRoom(blockSize int) int { return blockSize + blockSize>>6 + 4096 }
 
+// blockMem is one block's input and output room.
+func (o Options) blockMem() int { return o.BlockSize + outRoom(o.BlockSize) }
+
 // newBlock is block i, its input and output in zw.mem: buffers that live
 // as long as the Writer, outside the heap the collector sizes itself to
 // (docs/memory.md).
 func (zw *Writer) newBlock(i int) *block {
-	size := zw.o.BlockSize + outRoom(zw.o.BlockSize)
+	size := zw.o.blockMem()
 	mem := zw.mem.Bytes()[i*size : (i+1)*size : (i+1)*size]
 	b := &block{in: mem[:0:zw.o.BlockSize], ready: make(chan struct{}, 1)}
 	b.out = *bytes.NewBuffer(mem[zw.o.BlockSize:zw.o.BlockSize])
