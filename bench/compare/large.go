@@ -146,6 +146,8 @@ type bigFigs struct {
 	cores     sample
 	// The -before binary on the same file.
 	beforeMBs, beforeRSS, beforeCores sample
+	// This tool with direct on a file of the same kind (other bytes).
+	directMBs, directRSS, directCores sample
 }
 
 func (b *bench) bigSection(ctx context.Context) error {
@@ -171,6 +173,9 @@ func (b *bench) bigSection(ctx context.Context) error {
 	f.rss = sample{res.RSSMB()}
 	f.cores = sample{cores(res)}
 	b.logf("big: %.1f s, %.1f MB/s, %.0f MB RSS, %.2f cores", res.Wall.Seconds(), f.mbs[0], res.RSSMB(), cores(res))
+	if err := b.bigDirect(ctx, f); err != nil {
+		return err
+	}
 	if b.before == "" {
 		return nil
 	}
@@ -188,6 +193,34 @@ func (b *bench) bigSection(ctx context.Context) error {
 	f.beforeRSS = sample{res.RSSMB()}
 	f.beforeCores = sample{cores(res)}
 	b.logf("big, before: %.1f s, %.1f MB/s, %.0f MB RSS, %.2f cores", res.Wall.Seconds(), f.beforeMBs[0], res.RSSMB(), cores(res))
+	return nil
+}
+
+// bigDirect backs a file of the same kind up with direct: the gateway
+// takes a PUT's whole body before it encodes any of it, so through the web
+// API compressing and encoding one file cannot overlap; direct encodes
+// each segment as xz hands it over. Its bytes are fresh: the same bytes
+// under the gateway's convergence secret would find their shares there.
+func (b *bench) bigDirect(ctx context.Context, f *bigFigs) error {
+	t, err := b.generate("big", "direct", 0, func(root string, s uint64) (tree, error) {
+		return genBig(root, b.prof.BigSize, s)
+	})
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(t.Root)
+	s, err := b.newOursAt("big-direct", t, b.proxy.url, b.directYAML())
+	if err != nil {
+		return err
+	}
+	res, err := b.oursBackup(ctx, s)
+	if err != nil {
+		return err
+	}
+	f.directMBs = sample{float64(t.Bytes) / 1e6 / res.Wall.Seconds()}
+	f.directRSS = sample{res.RSSMB()}
+	f.directCores = sample{cores(res)}
+	b.logf("big, direct: %.1f s, %.1f MB/s, %.0f MB RSS, %.2f cores", res.Wall.Seconds(), f.directMBs[0], res.RSSMB(), cores(res))
 	return nil
 }
 

@@ -256,7 +256,28 @@ func (b *bench) bigRows() []row {
 				g.beforeRSS.format(0), g.beforeCores.format(2)),
 			target: "≥ 1.6× before", verdict: verdict(q >= 1.6, "%.2f× before", q)})
 	}
+	if len(g.directMBs) > 0 {
+		rows = append(rows, b.bigDirectRow(g))
+	}
 	return rows
+}
+
+// bigDirectRow compares the 2 GiB file with direct to the web API and,
+// when it ran, the code before (which only knew the web API).
+func (b *bench) bigDirectRow(g bigFigs) row {
+	r := row{measure: fmt.Sprintf("one %d MiB compressible file with `direct`: MB/s", g.bytes>>20),
+		ours: fmt.Sprintf("%s; peak RSS %s MB; %s cores busy", g.directMBs.format(1), g.directRSS.format(0), g.directCores.format(2)),
+		ref:  "lafs-backup through the web API: " + g.mbs.format(1)}
+	web := ratio(g.directMBs.median(), g.mbs.median())
+	if len(g.beforeMBs) == 0 {
+		r.verdict = fmt.Sprintf("%.2f× the web API", web)
+		return r
+	}
+	q := ratio(g.directMBs.median(), g.beforeMBs.median())
+	r.ref += fmt.Sprintf("; before (%s): %s", b.beforeName(), g.beforeMBs.format(1))
+	r.target = fmt.Sprintf("≥ 1.6× before; < %d MB", rssLimit)
+	r.verdict = verdict(q >= 1.6 && g.directRSS.max() < rssLimit, "%.2f× before, %.2f× the web API", q, web)
+	return r
 }
 
 // beforeName names the -before binary's code.
