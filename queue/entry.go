@@ -3,7 +3,6 @@ package queue
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lafs-backup/lafs-backup/fsmeta"
@@ -61,10 +60,8 @@ func checkPath(p string) error {
 	if p == "" {
 		return nil
 	}
-	for c := range strings.SplitSeq(p, "/") {
-		if c == "" || c == "." || c == ".." {
-			return fmt.Errorf("path %s: empty, \".\" or \"..\" component", pathesc.Escape(p))
-		}
+	if pathesc.BadComponent(p) {
+		return fmt.Errorf("path %s: empty, \".\" or \"..\" component", pathesc.Escape(p))
 	}
 	return nil
 }

@@ -484,3 +484,36 @@ func TestSkip(t *testing.T) {
 		t.Errorf("b after a skipped a: %v, want out of order", err)
 	}
 }
+
+// TestOwnerModeField: the uid:gid:mode field takes exactly three numbers.
+func TestOwnerModeField(t *testing.T) {
+	hdr := "#lafs-backup-queue 2 started=2026-01-01T00:00:00Z source=/x\n"
+	for _, c := range []struct {
+		field string
+		ok    bool
+	}{
+		{"0:0:100644", true},
+		{"1000:65534:100600/", true},
+		{"4294967295:4294967295:100644", true},
+		{"0:0", false},
+		{"0:0:100644:1", false},
+		{"0::100644", false},
+		{":0:100644", false},
+		{"0:0:", false},
+		{"0:0:9", false},
+		{"4294967296:0:100644", false},
+		{"a:0:100644", false},
+	} {
+		r, err := NewReader(strings.NewReader(hdr + "f " + c.field + " type=file size=0 mtime_ns=0 dev=0 ino=0 nlink=1\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Next()
+		if c.ok && err != nil {
+			t.Errorf("%q: %v", c.field, err)
+		}
+		if !c.ok && !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%q: err %v, want ErrCorrupt", c.field, err)
+		}
+	}
+}

@@ -61,16 +61,17 @@ func parseEntry(s string) (Entry, error) {
 // parseOwnerMode parses "uid:gid:mode[/caps[/acl]]".
 func parseOwnerMode(tok string, m *fsmeta.Meta) error {
 	ids, extra, hasExtra := strings.Cut(tok, "/")
-	parts := strings.Split(ids, ":")
-	if len(parts) != 3 {
+	uidTok, rest, ok1 := strings.Cut(ids, ":")
+	gidTok, modeTok, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 || strings.Contains(modeTok, ":") {
 		return fmt.Errorf("want uid:gid:mode, got %q", ids)
 	}
-	uid, err1 := parseUint(parts[0])
-	gid, err2 := parseUint(parts[1])
+	uid, err1 := parseUint(uidTok)
+	gid, err2 := parseUint(gidTok)
 	if uid > 1<<32-1 || gid > 1<<32-1 {
 		err1 = strconv.ErrRange
 	}
-	mode, err3 := strconv.ParseUint(parts[2], 8, 32)
+	mode, err3 := strconv.ParseUint(modeTok, 8, 32)
 	if err1 != nil || err2 != nil || err3 != nil {
 		return fmt.Errorf("bad uid:gid:mode %q", ids)
 	}

@@ -48,6 +48,10 @@ type subtreeHasher struct {
 	enc     func(rel string, size int64) string // a file's encoding as its key has it
 	open    map[string]*digest
 	buf     []byte
+
+	// The last parent parentDigest found: siblings come one after another.
+	lastPath string
+	last     *digest
 }
 
 func newSubtreeHasher(pattern string, enc func(string, int64) string) *subtreeHasher {
@@ -57,11 +61,15 @@ func newSubtreeHasher(pattern string, enc func(string, int64) string) *subtreeHa
 // parentDigest returns the digest the entry at path feeds.
 func (s *subtreeHasher) parentDigest(path string) *digest {
 	parent, _ := splitPath(path)
+	if s.last != nil && parent == s.lastPath {
+		return s.last
+	}
 	d := s.open[parent]
 	if d == nil {
 		d = &digest{h: sha256.New()}
 		s.open[parent] = d
 	}
+	s.lastPath, s.last = parent, d
 	return d
 }
 
@@ -90,6 +98,9 @@ func (s *subtreeHasher) leaf(path string, m *fsmeta.Meta, hardlink string) {
 func (s *subtreeHasher) dir(path string, m *fsmeta.Meta) (subtreeID, []int32) {
 	d := s.open[path]
 	delete(s.open, path)
+	if d == s.last {
+		s.last = nil
+	}
 	if d == nil {
 		d = &digest{h: sha256.New()}
 	}
@@ -130,11 +141,15 @@ func (s *subtreeHasher) record(b []byte, kind byte, name string, m *fsmeta.Meta)
 	b = appendField(b, string(kind))
 	b = appendField(b, name)
 	b = appendField(b, m.Type.String())
-	for _, v := range []int64{int64(m.UID), int64(m.GID), int64(m.Mode), m.Size, m.MtimeNs, int64(m.Rdev)} {
-		b = appendField(b, strconv.FormatInt(v, 10))
+	for _, v := range [...]int64{int64(m.UID), int64(m.GID), int64(m.Mode), m.Size, m.MtimeNs, int64(m.Rdev)} {
+		b = appendInt(b, v)
 	}
 	b = appendField(b, m.Caps)
-	b = appendField(b, m.ACLText())
+	if len(m.ACL) == 0 {
+		b = appendField(b, "")
+	} else {
+		b = appendField(b, m.ACLText())
+	}
 	names := make([]string, 0, len(m.Xattrs))
 	for n := range m.Xattrs {
 		names = append(names, n)
@@ -153,6 +168,12 @@ func (s *subtreeHasher) record(b []byte, kind byte, name string, m *fsmeta.Meta)
 func appendField(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// appendInt is appendField of v in decimal, without the string.
+func appendInt(b []byte, v int64) []byte {
+	var d [20]byte
+	return appendField(b, string(strconv.AppendInt(d[:0], v, 10)))
 }
 
 // racy says whether an entry changed too close to the walk's start to be

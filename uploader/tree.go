@@ -117,10 +117,8 @@ func checkPath(p string) error {
 	if strings.IndexByte(p, 0) >= 0 {
 		return fmt.Errorf("path %s contains NUL", pathesc.Escape(p))
 	}
-	for _, c := range strings.Split(p, "/") {
-		if c == "" || c == "." || c == ".." {
-			return fmt.Errorf("bad path %s", pathesc.Escape(p))
-		}
+	if pathesc.BadComponent(p) {
+		return fmt.Errorf("bad path %s", pathesc.Escape(p))
 	}
 	return nil
 }

@@ -53,3 +53,21 @@ func writeHexByte(b *strings.Builder, c byte) {
 	b.WriteByte(hex[c>>4])
 	b.WriteByte(hex[c&15])
 }
+
+// BadComponent says whether a relative path has an empty, "." or ".."
+// component (a leading, trailing or doubled slash included). It does not
+// allocate: the uploader and the queue reader call it for every entry.
+func BadComponent(p string) bool {
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		switch p[start:i] {
+		case "", ".", "..":
+			return true
+		}
+		start = i + 1
+	}
+	return false
+}

@@ -30,3 +30,28 @@ func TestDisplay(t *testing.T) {
 		t.Errorf("Display = %q, want the escaped path %q", got, Escape("a/b\nc"))
 	}
 }
+
+func TestBadComponent(t *testing.T) {
+	for _, tc := range []struct {
+		in  string
+		bad bool
+	}{
+		{"a", false},
+		{"a/b/c.txt", false},
+		{"..a/b.", false},
+		{" lead/trail ", false},
+		{"a\n/b", false},
+		{"/a", true},
+		{"a/", true},
+		{"a//b", true},
+		{".", true},
+		{"a/./b", true},
+		{"..", true},
+		{"a/..", true},
+		{"../a", true},
+	} {
+		if got := BadComponent(tc.in); got != tc.bad {
+			t.Errorf("BadComponent(%q) = %v, want %v", tc.in, got, tc.bad)
+		}
+	}
+}
