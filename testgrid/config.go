@@ -80,6 +80,9 @@ func writeIntroducers(dir, furl string) error {
 	return os.WriteFile(filepath.Join(dir, "private", "introducers.yaml"), []byte(text), 0o600)
 }
 
+// pickPorts is freePorts; a test replaces it to hand out a taken port.
+var pickPorts = freePorts
+
 // freePorts returns n distinct free TCP ports on 127.0.0.1. All listeners
 // are held until every port is chosen, so the n are distinct.
 func freePorts(n int) ([]int, error) {

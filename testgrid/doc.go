@@ -22,4 +22,10 @@
 // Python start-up each), and every node runs as `tahoe run` with a stdin
 // pipe held by this process, so the nodes exit when the test process dies,
 // even after a panic or os.Exit.
+//
+// Ports are chosen free but released before the nodes bind them, so another
+// process can take one in between (CI saw a gateway fail with "Address
+// already in use"); Start then creates the new grid again with other ports,
+// up to three times. A grid restarted in an existing directory keeps its
+// ports and gets no such retry.
 package testgrid

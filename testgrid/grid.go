@@ -1,6 +1,7 @@
 package testgrid
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,26 +78,74 @@ func Start(opts Options) (*Grid, error) {
 		return nil, err
 	}
 	g.dir = abs
-	prepare := g.create
 	if exists(filepath.Join(g.dir, "introducer", "tahoe.cfg")) {
-		prepare = g.load // a grid made earlier in this directory: start it again
+		// A grid made earlier in this directory: start it again.
+		if err := g.load(); err == nil {
+			err = g.start()
+		}
+		if err != nil {
+			g.Stop()
+			return nil, err
+		}
+		return g, nil
 	}
-	if err := prepare(); err != nil {
-		g.Stop()
-		return nil, err
-	}
-	if err := g.start(); err != nil {
+	if err := g.createAndStart(); err != nil {
 		g.Stop()
 		return nil, err
 	}
 	return g, nil
 }
 
+// startAttempts is how many times a new grid is created afresh when a
+// node could not listen on its port: freePorts must close its listeners
+// before the nodes bind the ports, and another process (another grid's
+// outgoing connection, typically) can take one in between.
+const startAttempts = 3
+
+// createAndStart creates a new grid and starts it, with new ports again
+// after a node found its port taken.
+func (g *Grid) createAndStart() error {
+	for attempt := 1; ; attempt++ {
+		if err := g.create(); err != nil {
+			return err
+		}
+		err := g.start()
+		if err == nil || attempt == startAttempts || !g.portTaken() {
+			return err
+		}
+		if err := g.discardNodes(); err != nil {
+			return err
+		}
+	}
+}
+
+// portTaken says whether a node's log says it could not listen.
+func (g *Grid) portTaken() bool {
+	for _, n := range g.all() {
+		data, err := os.ReadFile(n.logPath())
+		if err == nil && bytes.Contains(data, []byte("CannotListenError")) {
+			return true
+		}
+	}
+	return false
+}
+
+// discardNodes stops every node and removes the node directories, so that
+// create can write them again.
+func (g *Grid) discardNodes() error {
+	var errs []error
+	for _, n := range g.all() {
+		errs = append(errs, n.stop(grace), os.RemoveAll(n.dir))
+	}
+	g.intro, g.gateway, g.storage = nil, nil, nil
+	return errors.Join(errs...)
+}
+
 // create writes the node directories with fixed ports, so restarted nodes
 // keep their addresses (and the gateway its URL).
 func (g *Grid) create() error {
 	o := g.opts
-	ports, err := freePorts(o.StorageNodes + 2)
+	ports, err := pickPorts(o.StorageNodes + 2)
 	if err != nil {
 		return err
 	}
