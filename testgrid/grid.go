@@ -80,7 +80,8 @@ func Start(opts Options) (*Grid, error) {
 	g.dir = abs
 	if exists(filepath.Join(g.dir, "introducer", "tahoe.cfg")) {
 		// A grid made earlier in this directory: start it again.
-		if err := g.load(); err == nil {
+		err := g.load()
+		if err == nil {
 			err = g.start()
 		}
 		if err != nil {
