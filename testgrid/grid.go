@@ -80,17 +80,13 @@ func Start(opts Options) (*Grid, error) {
 	g.dir = abs
 	if exists(filepath.Join(g.dir, "introducer", "tahoe.cfg")) {
 		// A grid made earlier in this directory: start it again.
-		err := g.load()
-		if err == nil {
+		if err = g.load(); err == nil {
 			err = g.start()
 		}
-		if err != nil {
-			g.Stop()
-			return nil, err
-		}
-		return g, nil
+	} else {
+		err = g.createAndStart()
 	}
-	if err := g.createAndStart(); err != nil {
+	if err != nil {
 		g.Stop()
 		return nil, err
 	}
