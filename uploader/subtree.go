@@ -145,11 +145,7 @@ func (s *subtreeHasher) record(b []byte, kind byte, name string, m *fsmeta.Meta)
 		b = appendInt(b, v)
 	}
 	b = appendField(b, m.Caps)
-	if len(m.ACL) == 0 {
-		b = appendField(b, "")
-	} else {
-		b = appendField(b, m.ACLText())
-	}
+	b = appendField(b, m.ACLText())
 	names := make([]string, 0, len(m.Xattrs))
 	for n := range m.Xattrs {
 		names = append(names, n)
